@@ -1,0 +1,1 @@
+"""Frozen data types shared by every layer. No I/O, no heavy imports."""

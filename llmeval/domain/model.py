@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input_per_mtok: float
+    output_per_mtok: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """A configured model: an alias from llmeval.yaml or an inline ``provider:model``.
+
+    ``api_key_env`` names the environment variable; the key itself is never stored.
+    """
+
+    alias: str
+    provider: str  # openai | anthropic | python | echo | an entry-point plugin
+    model: str = ""  # provider's model id; for python, the target "file.py:func"
+    params: dict[str, Any] = field(default_factory=dict)
+    base_url: str | None = None
+    api_key_env: str | None = None
+    price: Price | None = None
+    concurrency: int | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+    timeout_s: float | None = None
+    max_input_tokens: int | None = None
+    redact: bool = False
+
+    def __hash__(self) -> int:  # params is a dict; identity of a spec is its alias
+        return hash(self.alias)

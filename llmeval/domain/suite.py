@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmeval.domain.location import Location
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionSpec:
+    """One assertion as written in a suite, already validated.
+
+    ``type`` never carries the ``not-`` prefix: ``negate`` does. ``options`` holds
+    the type-specific extra keys (e.g. ``provider`` for a judge, ``labels`` for
+    classification).
+    """
+
+    type: str
+    value: Any = None
+    negate: bool = False
+    threshold: float | None = None
+    weight: float = 1.0
+    metric: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    location: Location | None = None
+
+    @property
+    def name(self) -> str:
+        return ("not-" if self.negate else "") + self.type
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.negate, repr(self.value), self.location))
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    vars: dict[str, Any] = field(default_factory=dict)
+    expected: Any = None
+    assertions: tuple[AssertionSpec, ...] = ()
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    threshold: float | None = None  # weighted mean score needed to pass
+    critical: bool = False  # pass -> fail on this case fails the gate
+    min_pass_rate: float | None = None  # over repeats
+    location: Location | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.location))
+
+
+@dataclass(frozen=True, slots=True)
+class Suite:
+    name: str
+    path: str  # relative to the project root
+    cases: tuple[Case, ...]
+    prompts: tuple[str, ...] = ()  # refs as written: "support@v2", "support"
+    models: tuple[str, ...] = ()  # aliases or inline "provider:model"; empty = defaults
+    description: str = ""
+    min_pass_rate: float | None = None
+    redact: bool = False
+    gate: dict[str, Any] = field(default_factory=dict)
+    location: Location | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.path))

@@ -1,0 +1,1 @@
+"""Per-case scoring: a table of small metric factories (see registry)."""

@@ -1,0 +1,76 @@
+"""The metric interface.
+
+A metric is registered by name with a *factory*: ``factory(spec, build) -> fn``.
+The factory validates the YAML parameters (raising ``ConfigError`` with a message;
+the caller adds the location) and returns a pure ``fn(ctx) -> Score``, or for
+metrics that call a model or a subprocess, an ``async fn(ctx, services) -> Score``.
+
+Thresholds, ``not-`` inversion and weights are applied once, in ``metrics.apply``:
+a metric with ``threshold="min"`` just returns its score in [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from llmeval.domain.prompt import Message
+from llmeval.domain.record import Score
+from llmeval.domain.suite import AssertionSpec, Case
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreContext:
+    """Everything a metric may look at for one result."""
+
+    output: str
+    case: Case
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+    tokens: Mapping[str, int] = field(default_factory=dict)
+    messages: tuple[Message, ...] = ()
+    model: str = ""
+    baseline_output: str | None = None  # for pairwise judging
+
+    @property
+    def vars(self) -> Mapping[str, Any]:
+        return self.case.vars
+
+    @property
+    def expected(self) -> Any:
+        return self.case.expected
+
+
+@dataclass(frozen=True, slots=True)
+class BuildContext:
+    """What a factory may need at plan time."""
+
+    root: Path  # project root: python scorers and schema files resolve under it
+    judge: str | None = None  # default judge model alias, if any
+
+
+class Services(Protocol):
+    """What async metrics may use at score time (provided by the engine)."""
+
+    async def judge(self, messages: tuple[Message, ...], *, model: str | None, repeat: int) -> Any: ...
+
+
+SyncMetric = Callable[[ScoreContext], Score]
+AsyncMetric = Callable[[ScoreContext, Services], Awaitable[Score]]
+Factory = Callable[[AssertionSpec, BuildContext], Callable[..., Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDef:
+    name: str
+    factory: Factory
+    kind: Literal["sync", "async"] = "sync"
+    # "min": pass when score >= threshold (default_threshold if the suite gives none);
+    # "custom": the metric decides pass/fail itself (e.g. latency: threshold is a maximum).
+    threshold: Literal["min", "custom"] = "custom"
+    default_threshold: float | None = None
+    requires_value: bool = False
+    judge: bool = False  # calls the judge model
+    description: str = ""

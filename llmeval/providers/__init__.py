@@ -1,0 +1,1 @@
+"""The LLM service layer: the only code that imports openai, anthropic or diskcache."""

@@ -1,0 +1,119 @@
+"""Your own application as the target: a Python callable.
+
+``file.py:function`` (confined to the project root) or ``package.module:function``.
+The callable may be sync (run in a worker thread) or async. It receives, by
+parameter name, any of ``vars``, ``messages`` (list of {role, content}),
+``prompt`` (the last user message), ``model``, ``params`` and ``repeat``; a
+function with a single other positional parameter gets the prompt text. It
+returns a string, or a dict with ``output`` and optional ``tokens`` /
+``input_tokens`` / ``output_tokens`` / ``cost_usd``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.errors import BadRequestError, ConfigError, SecurityError
+
+_KNOWN = ("vars", "messages", "prompt", "model", "params", "repeat")
+
+
+def load_callable(target: str, root: Path) -> Callable[..., Any]:
+    """Import ``target``; ConfigError if it cannot be found, SecurityError if outside root."""
+    spec, sep, func = target.rpartition(":")
+    if not sep or not spec or not func:
+        raise ConfigError(f"python target '{target}' must look like 'file.py:function'")
+    if spec.endswith(".py") or "/" in spec:
+        path = (root / spec).resolve()
+        if not path.is_relative_to(root.resolve()):
+            raise SecurityError(f"python target '{spec}' is outside the project root")
+        if not path.is_file():
+            raise ConfigError(f"python target file '{spec}' does not exist")
+        name = "llmeval_target_" + "_".join(path.relative_to(root.resolve()).with_suffix("").parts)
+        module = sys.modules.get(name)
+        if module is None:
+            mspec = importlib.util.spec_from_file_location(name, path)
+            assert mspec is not None and mspec.loader is not None
+            module = importlib.util.module_from_spec(mspec)
+            sys.modules[name] = module
+            # the target's own folder first, so it can import its siblings
+            sys.path.insert(0, str(path.parent))
+            try:
+                mspec.loader.exec_module(module)
+            except Exception as e:
+                sys.modules.pop(name, None)
+                raise ConfigError(f"python target '{spec}' failed to import: {e!r}") from e
+    else:
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        try:
+            module = importlib.import_module(spec)
+        except ImportError as e:
+            raise ConfigError(f"python target module '{spec}' cannot be imported: {e}") from e
+    fn = getattr(module, func, None)
+    if not callable(fn):
+        raise ConfigError(f"python target '{target}': no callable named '{func}'")
+    return fn  # type: ignore[no-any-return]
+
+
+def _arguments(fn: Callable[..., Any], request: CompletionRequest) -> tuple[list[Any], dict[str, Any]]:
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+    available = {
+        "vars": dict(request.vars),
+        "messages": messages,
+        "prompt": prompt,
+        "model": request.model.alias,
+        "params": dict(request.params),
+        "repeat": request.repeat,
+    }
+    params = inspect.signature(fn).parameters
+    kwargs = {k: v for k, v in available.items() if k in params}
+    if kwargs or not params:
+        return [], kwargs
+    return [prompt], {}
+
+
+def _completion(value: Any, latency_ms: float) -> Completion:
+    if isinstance(value, str):
+        return Completion(text=value, model_id="python", finish_reason="stop", latency_ms=latency_ms)
+    if isinstance(value, dict) and "output" in value:
+        tokens = value.get("tokens") or {}
+        return Completion(
+            text=str(value["output"]),
+            model_id=str(value.get("model", "python")),
+            finish_reason=value.get("finish_reason", "stop"),
+            input_tokens=int(tokens.get("input", value.get("input_tokens", 0))),
+            output_tokens=int(tokens.get("output", value.get("output_tokens", 0))),
+            cost_usd=value.get("cost_usd"),
+            latency_ms=latency_ms,
+        )
+    raise BadRequestError(
+        f"python target returned {type(value).__name__}; expected a string or a dict with 'output'"
+    )
+
+
+class PythonProvider:
+    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
+        self.spec = spec
+        self.fn = load_callable(spec.model, (root or Path.cwd()).resolve())
+        self.is_async = inspect.iscoroutinefunction(self.fn)
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        args, kwargs = _arguments(self.fn, request)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        if self.is_async:
+            value = await self.fn(*args, **kwargs)
+        else:
+            value = await asyncio.to_thread(self.fn, *args, **kwargs)
+        return _completion(value, (loop.time() - start) * 1000.0)
