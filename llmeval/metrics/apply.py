@@ -16,7 +16,9 @@ def finalize(defn: MetricDef, spec: AssertionSpec, raw: Score) -> AssertionResul
         passed = None
     elif defn.threshold == "min" and score is not None:
         limit = spec.threshold if spec.threshold is not None else defn.default_threshold
-        passed = score >= limit if limit is not None else (passed if passed is not None else score > 0)
+        passed = (
+            score >= limit if limit is not None else (passed if passed is not None else score > 0)
+        )
     if spec.negate and passed is not None:
         passed = not passed
         score = None if score is None else 1.0 - score

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from llmeval.domain.prompt import Message
+from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.domain.record import Score
+from llmeval.domain.request import Completion
 from llmeval.domain.suite import AssertionSpec, Case
 
 
@@ -33,6 +34,7 @@ class ScoreContext:
     messages: tuple[Message, ...] = ()
     model: str = ""
     baseline_output: str | None = None  # for pairwise judging
+    repeat: int = 0  # repeat index: judge calls of distinct repeats are distinct samples
 
     @property
     def vars(self) -> Mapping[str, Any]:
@@ -54,7 +56,19 @@ class BuildContext:
 class Services(Protocol):
     """What async metrics may use at score time (provided by the engine)."""
 
-    async def judge(self, messages: tuple[Message, ...], *, model: str | None, repeat: int) -> Any: ...
+    async def judge(
+        self, messages: tuple[Message, ...], *, model: str | None, repeat: int
+    ) -> Completion:
+        """Call the judge model (cached, retried, costed); raises ``ProviderError``."""
+        ...
+
+    def judge_available(self, model: str | None) -> str | None:
+        """None if a judge can be called, else a one-line reason why not."""
+        ...
+
+    def load_prompt(self, ref: str) -> PromptTemplate:
+        """A judge prompt from the project's library, else the bundled default."""
+        ...
 
 
 SyncMetric = Callable[[ScoreContext], Score]

@@ -6,9 +6,9 @@ import difflib
 import importlib
 from collections.abc import Callable
 
+from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError
 from llmeval.metrics.base import BuildContext, Factory, MetricDef
-from llmeval.domain.suite import AssertionSpec
 
 _METRICS: dict[str, MetricDef] = {}
 _MODULES = (

@@ -65,7 +65,9 @@ def load_callable(target: str, root: Path) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
-def _arguments(fn: Callable[..., Any], request: CompletionRequest) -> tuple[list[Any], dict[str, Any]]:
+def _arguments(
+    fn: Callable[..., Any], request: CompletionRequest
+) -> tuple[list[Any], dict[str, Any]]:
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
     prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
     available = {
@@ -85,7 +87,9 @@ def _arguments(fn: Callable[..., Any], request: CompletionRequest) -> tuple[list
 
 def _completion(value: Any, latency_ms: float) -> Completion:
     if isinstance(value, str):
-        return Completion(text=value, model_id="python", finish_reason="stop", latency_ms=latency_ms)
+        return Completion(
+            text=value, model_id="python", finish_reason="stop", latency_ms=latency_ms
+        )
     if isinstance(value, dict) and "output" in value:
         tokens = value.get("tokens") or {}
         return Completion(

@@ -1,0 +1,1 @@
+"""Pure run-level logic: summaries, corpus metrics, statistics, diffs and the gate."""

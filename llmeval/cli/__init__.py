@@ -1,0 +1,1 @@
+"""Interface layer: typer + rich. Parses, wires, prints, picks the exit code."""

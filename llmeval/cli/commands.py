@@ -1,0 +1,11 @@
+"""Imports every command module so each registers itself on the app."""
+
+from llmeval.cli import (  # noqa: F401
+    cache,
+    init,
+    judge,
+    prompts,
+    run,
+    runs,
+    validate,
+)

@@ -1,0 +1,82 @@
+"""``llmeval run --dry-run``: the plan and its expected cost, without a single call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmeval.cli import exits
+
+
+def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
+    from llmeval.engine.estimate import estimate_plan
+    from llmeval.engine.plan import build_plan
+    from llmeval.engine.session import select_suites
+
+    sel = cfg.selection
+    plan = build_plan(
+        project,
+        suites=select_suites(project, sel.suites),
+        models=sel.models,
+        tags=sel.tags,
+        filter=sel.filter,
+        repeat=sel.repeat,
+    )
+    if not plan.items:
+        from llmeval.cli import output
+
+        output.err("nothing selected: no case matches the given suites, models, tags or filter")
+        return exits.NOTHING
+    est = estimate_plan(project, plan, cfg.cache_mode)
+    if as_json:
+        from llmeval.cli.run import emit_json
+
+        emit_json({"dry_run": True, **est})
+        return exits.OK
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="llmeval plan (dry run: nothing is called)", title_justify="left")
+    for col in (
+        "model",
+        "provider",
+        "results",
+        "cached",
+        "est. tokens in",
+        "est. tokens out",
+        "est. cost",
+    ):
+        t.add_column(col, justify="left" if col in ("model", "provider") else "right")
+    for alias, row in est["models"].items():
+        t.add_row(
+            escape(alias),
+            row["provider"],
+            str(row["items"]),
+            str(row["cached"]),
+            f"{row['tokens_in']:,}",
+            f"{row['tokens_out']:,}",
+            "n/a" if alias in est["unpriced"] else f"${row['cost_usd']:.4f}",
+        )
+    tot = est["total"]
+    t.add_section()
+    t.add_row(
+        "total",
+        "",
+        str(tot["items"]),
+        str(tot["cached"]),
+        f"{tot['tokens_in']:,}",
+        f"{tot['tokens_out']:,}",
+        f"${tot['cost_usd']:.4f}",
+    )
+    con = Console(highlight=False)
+    con.print(t)
+    n_cases = len({(i.suite.name, i.case.id) for i in plan.items})
+    con.print(
+        f"{len(plan.suites)} suites × {n_cases} cases × {len(plan.models)} models × "
+        f"{len(plan.prompts)} prompts × {sel.repeat} repeats = {len(plan.items)} results"
+    )
+    if est["unpriced"]:
+        con.print(
+            f"[yellow]no price known for:[/] {', '.join(est['unpriced'])} (set price: in llmeval.yaml)"
+        )
+    return exits.OK

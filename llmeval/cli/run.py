@@ -1,0 +1,85 @@
+"""``llmeval run``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from llmeval.cli import exits, output
+from llmeval.cli.app import app
+from llmeval.cli.project import PROJECT_OPT
+
+
+@app.command()
+def run(
+    suites: list[str] = typer.Argument(None, help="Suite names or files (default: all)."),
+    model: list[str] = typer.Option(
+        None, "--model", "-m", help="Model alias or provider:model; repeatable. Overrides suites."
+    ),
+    concurrency: int = typer.Option(None, "--concurrency", "-j", min=1, help="Parallel calls."),
+    repeat: int = typer.Option(1, "--repeat", "-k", min=1, help="Sample each case K times."),
+    run_id: str = typer.Option(None, "--run-id", help="Name the run (default: timestamp)."),
+    resume: str = typer.Option(None, "--resume", help="Complete an interrupted run."),
+    cache_mode: str = typer.Option(
+        "use", "--cache-mode", help="use | refresh | off | replay (never call a provider)."
+    ),
+    max_cost: float = typer.Option(None, "--max-cost", min=0, help="Stop cleanly before USD."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and cost; call nothing."),
+    baseline: str = typer.Option(None, "--baseline", help="'auto' or a baseline/run to gate on."),
+    allow_changed: bool = typer.Option(
+        False, "--allow-changed", help="Compare even if the judge or assertions changed."
+    ),
+    junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),
+    html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
+    filter: str = typer.Option(None, "--filter", help="Regex on case id or description."),
+    tag: list[str] = typer.Option(None, "--tag", "-t", help="Only cases with this tag."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    project_dir: Path = PROJECT_OPT,
+) -> None:
+    """Run suites against models, score them, journal every result, and gate."""
+    with output.errors_to_exit():
+        if cache_mode not in ("use", "refresh", "off", "replay"):
+            from llmeval.errors import UsageError
+
+            raise UsageError(
+                f"--cache-mode must be use, refresh, off or replay, not '{cache_mode}'"
+            )
+        from llmeval.cli import run_flow
+
+        code = run_flow.run(
+            project_dir=project_dir,
+            suites=suites or [],
+            models=model or [],
+            concurrency=concurrency,
+            repeat=repeat,
+            run_id=run_id,
+            resume=resume,
+            cache_mode=cache_mode,
+            max_cost=max_cost,
+            dry_run=dry_run,
+            baseline=baseline,
+            allow_changed=allow_changed,
+            junit=junit,
+            markdown=markdown,
+            html=html,
+            no_report=no_report,
+            as_json=as_json,
+            filter=filter,
+            tags=tag or [],
+            quiet=quiet,
+        )
+        raise typer.Exit(code)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+__all__ = ["emit_json", "exits", "run"]

@@ -1,0 +1,80 @@
+"""Printing a finished run for people."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from llmeval.cli import exits
+
+_VERDICT = {
+    exits.OK: "[bold green]PASSED[/]",
+    exits.GATE_FAILED: "[bold red]FAILED[/]",
+    exits.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
+    exits.INCOMPLETE: "[bold yellow]INCOMPLETE[/]",
+}
+
+
+def print_run(
+    report: Any,
+    gate: dict[str, Any],
+    comparison: dict[str, Any] | None,
+    notices: list[str],
+    written: dict[str, Path],
+    code: int,
+) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from llmeval.report.console import (
+        corpus_tables,
+        failure_lines,
+        skip_reasons,
+        summary_table,
+    )
+
+    # CI logs are wide; rich's 80-column default for pipes would fold every table
+    con = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    out.print(summary_table(report.manifest["summary"]))
+    for t in corpus_tables(report.manifest["summary"]):
+        out.print(t)
+    fails = failure_lines(report.results)
+    if fails:
+        out.print("[bold]Failures[/]")
+        for status, where, why in fails:
+            mark = "[yellow]E[/]" if status == "error" else "[red]F[/]"
+            out.print(
+                f" {mark} {escape(where)}  [dim]{escape(why)}[/]", no_wrap=True, overflow="ellipsis"
+            )
+        bad = sum(1 for r in report.results if r.status in ("fail", "error"))
+        if bad > len(fails):
+            out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
+    for why, n in skip_reasons(report.results).items():
+        con.print(f"[dim]skipped {n}×[/] {escape(why)}")
+    for n in notices:
+        con.print(f"[yellow]note:[/] {escape(n)}")
+    if comparison:
+        for change in comparison.get("changes", []):
+            out.print(f"[cyan]changed:[/] {escape(change)}")
+    tot = report.manifest["summary"]["totals"]
+    cache = sum(1 for r in report.results if r.cached)
+    out.print(
+        f"{_VERDICT.get(code, str(code))} run {escape(report.run_id)}: "
+        f"{tot['passed']} passed, {tot['failed']} failed, {tot['errors']} errors, "
+        f"{tot['skipped']} skipped, {report.not_run} not run"
+        + (f" · {cache} cached" if cache else "")
+        + (
+            f" · ${report.manifest.get('spent_usd', 0):.4f} spent"
+            if report.manifest.get("spent_usd")
+            else ""
+        )
+        + f" · {report.manifest.get('duration_s', 0):.1f} s"
+    )
+    for reason in gate.get("reasons", []):
+        out.print(f"  [red]•[/] {escape(reason)}")
+    for name, path in written.items():
+        con.print(f"[dim]{name}:[/] {escape(str(path))}")
+    if code in (exits.INTERRUPTED, exits.INCOMPLETE):
+        con.print(f"resume with: llmeval run --resume {escape(report.run_id)}")

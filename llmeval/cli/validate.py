@@ -1,0 +1,44 @@
+"""``llmeval validate``: load everything and print every problem as file:line:col."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from llmeval.cli import exits, output
+from llmeval.cli.app import app
+from llmeval.cli.project import PROJECT_OPT
+
+
+@app.command()
+def validate(
+    paths: list[Path] = typer.Argument(None, help="Files to check (default: the whole project)."),
+    project_dir: Path = PROJECT_OPT,
+) -> None:
+    """Check config, prompts, suites and datasets without calling any model."""
+    from llmeval.errors import ConfigErrors
+
+    with output.errors_to_exit():
+        from llmeval.cli.project import root_of
+        from llmeval.config.project import load_project, validate_paths
+
+        root = root_of(project_dir)
+        if paths:
+            errors = validate_paths(root, [p.resolve() for p in paths])
+            if errors:
+                raise ConfigErrors(errors)
+            typer.echo(f"ok: {len(paths)} file{'s' if len(paths) != 1 else ''} valid")
+            return
+        project = load_project(root)
+        from llmeval.engine.plan import build_plan
+
+        plan = build_plan(project)
+        n_cases = sum(len(s.cases) for s in project.suites.values())
+        n_prompts = sum(len(v) for v in project.prompts.values())
+        typer.echo(
+            f"ok: {len(project.suites)} suites, {n_cases} cases, {n_prompts} prompt versions, "
+            f"{len(plan.items)} results planned"
+        )
+        if not project.suites:
+            raise typer.Exit(exits.NOTHING)

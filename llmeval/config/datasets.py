@@ -1,0 +1,151 @@
+"""Dataset files of a suite: CSV, JSONL or YAML rows, each with the line it came from.
+
+CSV is read with the standard ``csv`` module rather than pandas: every value must
+stay the exact text of the cell (pandas would turn ``007`` into 7 and empty cells
+into NaN), each row needs its line number, and importing pandas alone costs more
+than reading a 10,000-row file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmeval.config.paths import confine
+from llmeval.config.yaml import YamlList, load_yaml
+from llmeval.domain.location import Location
+from llmeval.errors import ConfigError, ConfigErrors, SecurityError
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    data: Any  # a dict for CSV/JSONL; a YamlMap (with locations) for YAML
+    location: Location
+    shaped: bool  # True: written like an inline case (vars/expected/assert)
+
+
+def find_dataset(written: str, suite_dir: Path, root: Path, where: Location) -> Path:
+    """The dataset file, relative to the suite's folder first, then the project root."""
+    candidates = [suite_dir / written, root / written]
+    inside = []
+    for path in candidates:
+        try:
+            resolved = confine(path, root, what=f"dataset '{written}'", location=where)
+        except SecurityError:
+            if path.exists():
+                raise
+            continue
+        inside.append(resolved)
+        if resolved.is_file():
+            return resolved
+    if not inside:
+        raise SecurityError(f"dataset '{written}' is a path outside the project", where)
+    raise ConfigError(f"dataset file '{written}' not found", where)
+
+
+def read_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:
+    """Rows of a dataset file; problems (at their line) are appended to ``errors``."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        errors.append(
+            ConfigError("a dataset should be a .csv, .jsonl or .yaml file", Location(file))
+        )
+        return []
+    if suffix in (".yaml", ".yml"):
+        return _yaml_rows(path, file, errors)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        errors.append(ConfigError(f"not UTF-8 text: {e.reason}", Location(file, line)))
+        return []
+    if suffix == ".csv":
+        return _csv_rows(text, file, errors)
+    return _jsonl_rows(text, file, errors)
+
+
+def _csv_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[Row] = []
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        if not header:
+            errors.append(
+                ConfigError("the CSV file is empty (it needs a header row)", Location(file))
+            )
+            return rows
+        for i, name in enumerate(header):
+            if not name:
+                errors.append(ConfigError(f"column {i + 1} has no name", Location(file, 1)))
+            elif name in header[:i]:
+                errors.append(ConfigError(f"duplicate column '{name}'", Location(file, 1)))
+        prev = reader.line_num
+        for record in reader:
+            line, prev = prev + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue  # blank line
+            if len(record) != len(header):
+                msg = f"row has {len(record)} fields but the header has {len(header)}"
+                errors.append(ConfigError(msg, Location(file, line)))
+                continue
+            rows.append(Row(dict(zip(header, record, strict=True)), Location(file, line), False))
+    except csv.Error as e:
+        errors.append(ConfigError(f"malformed CSV: {e}", Location(file, reader.line_num)))
+    return rows
+
+
+def _jsonl_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
+    rows: list[Row] = []
+    # split on \n only: JSON strings may hold U+2028 and friends, which splitlines breaks on
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            errors.append(ConfigError(f"malformed JSON: {e.msg}", Location(file, n, e.colno)))
+            continue
+        if not isinstance(obj, dict):
+            msg = f"each line should be a JSON object, got {type(obj).__name__}"
+            errors.append(ConfigError(msg, Location(file, n)))
+            continue
+        rows.append(Row(obj, Location(file, n), isinstance(obj.get("vars"), dict)))
+    return rows
+
+
+def _yaml_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:
+    try:
+        data = load_yaml(path, file)
+    except ConfigErrors as e:
+        errors.extend(e.errors)
+        return []
+    if not isinstance(data, YamlList):
+        errors.append(ConfigError("a YAML dataset should be a list of cases", Location(file)))
+        return []
+    rows = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            errors.append(ConfigError("each case should be a mapping", data.item_location(i)))
+            continue
+        rows.append(Row(item, data.item_location(i), True))
+    return rows
+
+
+def flat_case(row: dict[str, Any]) -> dict[str, Any]:
+    """A flat row (columns) as a case: ``id``, ``expected``, ``tags``, ``description``
+    are special; every other column is a var. Empty cells of special columns are unset."""
+    vars = dict(row)
+    case: dict[str, Any] = {"vars": vars}
+    for key in ("id", "expected", "tags", "description"):
+        if key in vars:
+            value = vars.pop(key)
+            if value is not None and value != "":
+                case[key] = value
+    return case

@@ -1,0 +1,190 @@
+"""Pydantic models of the user's files, and their errors turned into located ones.
+
+The models only check shape and types; they are converted to the frozen domain
+types by the loaders, which keep the YAML nodes alongside for locations.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+)
+
+
+def _as_list(value: Any) -> Any:
+    """A single string where a list is expected means a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+def _as_tags(value: Any) -> Any:
+    """Tags may be written ``billing, refunds`` (as in CSV) or as a list."""
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    return value
+
+
+StrList = Annotated[list[str], BeforeValidator(_as_list, json_schema_input_type=str | list[str])]
+Tags = Annotated[list[str], BeforeValidator(_as_tags, json_schema_input_type=str | list[str])]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+# --- llmeval.yaml -------------------------------------------------------------------
+
+
+class PriceConfig(_Strict):
+    input_per_mtok: NonNegativeFloat
+    output_per_mtok: NonNegativeFloat
+
+
+class ModelConfig(_Strict):
+    provider: str | None = None
+    model: str | None = None
+    target: str | None = None  # python provider: "file.py:function"
+    params: dict[str, Any] = Field(default_factory=dict)
+    base_url: str | None = None
+    api_key_env: str | None = None
+    price: PriceConfig | None = None
+    concurrency: PositiveInt | None = None
+    rpm: PositiveInt | None = None
+    tpm: PositiveInt | None = None
+    timeout_s: PositiveFloat | None = None
+    max_input_tokens: PositiveInt | None = None
+    redact: bool = False
+    description: str = ""
+
+
+class DefaultsConfig(_Strict):
+    models: StrList | None = None
+    judge: str | None = None
+
+
+class CacheConfig(_Strict):
+    dir: str = ".llmeval/cache"
+    ttl: Annotated[Any, Field(json_schema_extra={"type": ["string", "number", "null"]})] = "14d"
+
+
+class RunConfig(_Strict):
+    concurrency: PositiveInt = 8
+    timeout_s: PositiveFloat = 60.0
+    deadline_s: PositiveFloat | None = None
+    retries: Annotated[int, Field(ge=0)] = 4
+
+
+class GateConfig(_Strict):
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    min_effect: NonNegativeFloat = 0.02
+    max_error_rate: Fraction = 0.0
+    min_pass_rate: Fraction | None = None
+
+
+class PathsConfig(_Strict):
+    prompts: str = "prompts"
+    suites: str = "suites"
+    runs: str = ".llmeval/runs"
+    reports: str = "reports"
+
+
+class SettingsFile(_Strict):
+    """``llmeval.yaml``; each entry of ``models`` is checked on its own (ModelConfig)
+    so that one bad section does not hide the problems of the others."""
+
+    models: dict[str, Any] = Field(default_factory=dict)
+    defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+
+
+# --- prompts/<name>/v<N>.yaml --------------------------------------------------------
+
+
+class MessageConfig(_Strict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class PromptFile(_Strict):
+    description: str = ""
+    system: str | None = None
+    user: str | None = None
+    messages: list[MessageConfig] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- suites/*.yaml -------------------------------------------------------------------
+
+ASSERTION_FIELDS = ("type", "value", "threshold", "weight", "metric")
+
+
+class AssertionConfig(BaseModel):
+    """One assertion; keys beyond the common ones are the metric's own options."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    type: str
+    value: Any = None
+    threshold: float | None = None
+    weight: NonNegativeFloat = 1.0
+    metric: str | None = None
+
+
+class DefaultsBlock(_Strict):
+    assert_: list[AssertionConfig] = Field(default_factory=list, alias="assert")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
+
+
+class CaseConfig(_Strict):
+    id: str | None = None
+    description: str = ""
+    vars: dict[str, Any] = Field(default_factory=dict)
+    expected: Any = None
+    tags: Tags = Field(default_factory=list)
+    assert_: list[AssertionConfig] = Field(default_factory=list, alias="assert")
+    threshold: Fraction | None = None
+    critical: bool = False
+    min_pass_rate: Fraction | None = None
+
+
+class SuiteHeader(_Strict):
+    """A suite file with its cases left unchecked, so each case is checked on its own."""
+
+    name: str | None = None
+    description: str = ""
+    prompt: str | None = None
+    prompts: StrList | None = None
+    models: StrList = Field(default_factory=list)
+    dataset: str | None = None
+    defaults: DefaultsBlock = Field(default_factory=DefaultsBlock)
+    cases: list[Any] = Field(default_factory=list)
+    min_pass_rate: Fraction | None = None
+    threshold: Fraction | None = None
+    redact: bool = False
+    gate: dict[str, Any] = Field(default_factory=dict)
+
+
+class SuiteFile(SuiteHeader):
+    """The whole suite file, for the JSON Schema."""
+
+    model_config = ConfigDict(title="llmeval suite", extra="forbid")
+    cases: list[CaseConfig] = Field(default_factory=list)
+
+
+def suite_json_schema() -> dict[str, Any]:
+    """JSON Schema of suite files (for editor completion, e.g. yaml-language-server)."""
+    schema = SuiteFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -1,0 +1,194 @@
+"""Suite files -> ``Suite``: inline cases, dataset rows, defaults, assertions.
+
+A suite with no ``prompt`` sends each case's ``input`` var (or ``prompt``) as the one
+user message: its prompt is the synthetic ``inline@v0`` (see ``prompts.INLINE_PROMPT``).
+Cases without an id get ``case-<n>`` (inline, n from 1 in file order) or ``row-<n>``
+(dataset rows, n from 1 in file order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmeval.config.assertions import AssertionChecker, read_assertions
+from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
+from llmeval.config.paths import display
+from llmeval.config.prompts import INLINE_REF
+from llmeval.config.schema import CaseConfig, DefaultsBlock, SuiteHeader
+from llmeval.config.validation import validate
+from llmeval.config.yaml import YamlList, YamlMap, locate
+from llmeval.domain.location import Location
+from llmeval.domain.suite import AssertionSpec, Case, Suite
+from llmeval.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSuite:
+    """A suite plus where its references were written, for cross-file checks."""
+
+    suite: Suite
+    prompt_locations: tuple[Location, ...]  # one per suite.prompts
+    model_locations: tuple[Location, ...]  # one per suite.models
+
+
+@dataclass(frozen=True, slots=True)
+class _Defaults:
+    assertions: tuple[AssertionSpec, ...] = ()
+    vars: dict[str, Any] | None = None
+    tags: tuple[str, ...] = ()
+    threshold: float | None = None
+
+
+def suite_name(raw: Any, path: Path) -> str:
+    """The suite's name (``name:`` or the file stem) without validating the rest."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and name else path.stem
+
+
+def read_suite(
+    raw: Any,
+    path: Path,
+    root: Path,
+    errors: list[ConfigError],
+    checker: AssertionChecker,
+) -> LoadedSuite | None:
+    """Build one suite from its parsed YAML; every problem is appended to ``errors``."""
+    file = display(path, root)
+    if not isinstance(raw, YamlMap):
+        errors.append(
+            ConfigError("a suite file should be a mapping (name, cases, ...)", Location(file))
+        )
+        return None
+    header = validate(SuiteHeader, raw, file=file, errors=errors)
+    defaults = _Defaults()
+    if header is not None:
+        defaults = _read_defaults(header, raw, checker, errors)
+    cases: list[Case] = []
+    raw_cases = raw.get("cases")
+    if isinstance(raw_cases, YamlList):
+        for i, item in enumerate(raw_cases):
+            case = _case(
+                item, f"case-{i + 1}", raw_cases.item_location(i), file, defaults, checker, errors
+            )
+            if case is not None:
+                cases.append(case)
+    if header is not None and header.dataset:
+        cases += _dataset_cases(header.dataset, raw, path, root, defaults, checker, errors)
+    _check_unique_ids(cases, errors)
+    if header is None:
+        return None
+    if header.prompt is not None and header.prompts is not None:
+        errors.append(
+            ConfigError("use 'prompt' or 'prompts', not both", raw.key_location("prompts"))
+        )
+    prompts: tuple[str, ...]
+    prompt_locs: tuple[Location, ...]
+    if header.prompt is not None:
+        prompts, prompt_locs = (header.prompt,), (raw.value_location("prompt"),)
+    elif header.prompts:
+        prompts = tuple(header.prompts)
+        prompt_locs = tuple(locate(raw, ("prompts", i)) for i in range(len(prompts)))
+    else:
+        prompts, prompt_locs = (INLINE_REF,), (raw.location,)
+    model_locs = tuple(locate(raw, ("models", i)) for i in range(len(header.models)))
+    # even with errors (already recorded) the suite goes on to the cross-file checks,
+    # so a wrong prompt ref is reported together with a duplicate case id
+    suite = Suite(
+        name=header.name or path.stem,
+        path=file,
+        cases=tuple(cases),
+        prompts=prompts,
+        models=tuple(header.models),
+        description=header.description,
+        min_pass_rate=header.min_pass_rate,
+        redact=header.redact,
+        gate=dict(header.gate),
+        location=Location(file),
+    )
+    return LoadedSuite(suite, prompt_locs, model_locs)
+
+
+def _read_defaults(
+    header: SuiteHeader, raw: YamlMap, checker: AssertionChecker, errors: list[ConfigError]
+) -> _Defaults:
+    block: DefaultsBlock = header.defaults
+    raw_block = raw.get("defaults")
+    raw_asserts = raw_block.get("assert") if isinstance(raw_block, dict) else None
+    specs = read_assertions(block.assert_, raw_asserts, raw.location, checker, errors)
+    return _Defaults(specs, dict(block.vars) or None, tuple(block.tags), header.threshold)
+
+
+def _case(
+    raw: Any,
+    default_id: str,
+    where: Location,
+    file: str,
+    defaults: _Defaults,
+    checker: AssertionChecker,
+    errors: list[ConfigError],
+) -> Case | None:
+    """One case from a mapping written like an inline case (YAML item or dataset row)."""
+    cfg = validate(CaseConfig, raw, file=file, errors=errors, default=where)
+    if cfg is None:
+        return None
+    n = len(errors)
+    raw_asserts = raw.get("assert") if isinstance(raw, dict) else None
+    specs = read_assertions(cfg.assert_, raw_asserts, where, checker, errors)
+    if len(errors) > n:
+        return None
+    vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
+    tags = (
+        tuple(cfg.tags) if not defaults.tags else tuple(dict.fromkeys((*defaults.tags, *cfg.tags)))
+    )
+    return Case(
+        id=cfg.id if cfg.id else default_id,
+        vars=vars,
+        expected=cfg.expected,
+        assertions=defaults.assertions + specs if specs else defaults.assertions,
+        tags=tags,
+        description=cfg.description,
+        threshold=cfg.threshold if cfg.threshold is not None else defaults.threshold,
+        critical=cfg.critical,
+        min_pass_rate=cfg.min_pass_rate,
+        location=where,
+    )
+
+
+def _dataset_cases(
+    written: str,
+    raw: YamlMap,
+    path: Path,
+    root: Path,
+    defaults: _Defaults,
+    checker: AssertionChecker,
+    errors: list[ConfigError],
+) -> list[Case]:
+    where = raw.value_location("dataset")
+    try:
+        data_path = find_dataset(written, path.parent, root, where)
+    except ConfigError as e:
+        errors.append(e)
+        return []
+    data_file = display(data_path, root)
+    rows: list[Row] = read_rows(data_path, data_file, errors)
+    cases = []
+    for n, row in enumerate(rows, 1):
+        data = row.data if row.shaped else flat_case(row.data)
+        case = _case(data, f"row-{n}", row.location, data_file, defaults, checker, errors)
+        if case is not None:
+            cases.append(case)
+    return cases
+
+
+def _check_unique_ids(cases: list[Case], errors: list[ConfigError]) -> None:
+    first: dict[str, Location | None] = {}
+    for case in cases:
+        if case.id in first:
+            at = first[case.id]
+            errors.append(
+                ConfigError(f"duplicate case id '{case.id}' (first used at {at})", case.location)
+            )
+        else:
+            first[case.id] = case.location

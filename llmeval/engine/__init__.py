@@ -1,0 +1,1 @@
+"""Application layer: plan -> generate -> score -> record. Never prints."""

@@ -1,0 +1,76 @@
+"""The run journal: one JSON line per finished result, flushed as it finishes.
+
+It is the truth ``--resume`` reads. A process killed mid-write leaves at most one
+partial last line, which ``read_journal`` ignores (that result simply runs again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from llmeval.domain.record import CaseResult
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair_tail()
+        self._fh: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def _repair_tail(self) -> None:
+        # A kill -9 mid-line leaves a fragment; cut it so the next append starts clean.
+        if not self.path.exists():
+            return
+        with open(self.path, "rb+") as fh:
+            data = fh.read()
+            if data and not data.endswith(b"\n"):
+                fh.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, result: CaseResult) -> None:
+        line = json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
+        self._fh.write(line + "\n")
+        self._fh.flush()
+
+    def sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self.sync()
+            self._fh.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_journal(path: Path) -> Iterator[CaseResult]:
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break  # partial last line of a killed run
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield CaseResult.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                continue
+
+
+def read_journal(path: Path) -> list[CaseResult]:
+    """Every result, the last one winning when a key repeats."""
+    latest: dict[tuple[str, str, str, str, int], CaseResult] = {}
+    for r in iter_journal(path):
+        latest[r.key] = r
+    return list(latest.values())

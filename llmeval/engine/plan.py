@@ -1,0 +1,148 @@
+"""The plan: every (suite, case, model, prompt, repeat) to run, rendered and compiled.
+
+Built entirely before the first call, so a bad template variable or assertion
+stops the run with nothing spent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.project import Project
+from llmeval.domain.prompt import Message, PromptTemplate
+from llmeval.domain.suite import AssertionSpec, Case, Suite
+from llmeval.errors import ConfigError, ConfigErrors, UsageError
+from llmeval.metrics import registry
+from llmeval.metrics.base import BuildContext, MetricDef
+
+Key = tuple[str, str, str, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAssertion:
+    spec: AssertionSpec
+    defn: MetricDef
+    fn: Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    suite: Suite
+    case: Case
+    model: ModelSpec
+    prompt: PromptTemplate
+    repeat: int
+    messages: tuple[Message, ...]
+    params: dict[str, Any]
+    assertions: tuple[CompiledAssertion, ...]
+
+    @property
+    def key(self) -> Key:
+        return (self.suite.name, self.case.id, self.model.alias, self.prompt.ref, self.repeat)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    items: tuple[WorkItem, ...]
+    suites: tuple[Suite, ...]
+    models: dict[str, ModelSpec]
+    prompts: dict[str, PromptTemplate] = field(default_factory=dict)
+    repeat: int = 1
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def pending(self, done: set[Key]) -> Iterator[WorkItem]:
+        return (i for i in self.items if i.key not in done)
+
+
+def _prompts_of(project: Project, suite: Suite) -> list[PromptTemplate]:
+    from llmeval.config.prompts import resolve_prompt
+
+    refs = suite.prompts or ("inline",)
+    return [resolve_prompt(project.prompts, ref, suite.location) for ref in refs]
+
+
+def _selected(case: Case, tags: Sequence[str], pattern: re.Pattern[str] | None) -> bool:
+    if tags and not set(tags) & set(case.tags):
+        return False
+    return not (pattern and not (pattern.search(case.id) or pattern.search(case.description)))
+
+
+def build_plan(
+    project: Project,
+    *,
+    suites: Sequence[Suite] | None = None,
+    models: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    filter: str | None = None,
+    repeat: int = 1,
+) -> Plan:
+    """Expand suites into work items. Raises ConfigErrors listing every problem."""
+    from llmeval.config.settings import resolve_model
+    from llmeval.config.templating import render_messages
+
+    try:
+        pattern = re.compile(filter) if filter else None
+    except re.error as e:
+        raise UsageError(f"--filter: invalid regular expression: {e}") from None
+    settings = project.settings
+    build_ctx = BuildContext(root=project.root, judge=settings.judge)
+    compiled: dict[AssertionSpec, CompiledAssertion] = {}
+    errors: list[ConfigError] = []
+    items: list[WorkItem] = []
+    model_specs: dict[str, ModelSpec] = {}
+    prompt_map: dict[str, PromptTemplate] = {}
+    chosen = list(suites) if suites is not None else list(project.suites.values())
+
+    def compile_one(spec: AssertionSpec) -> CompiledAssertion:
+        hit = compiled.get(spec)
+        if hit is None:
+            defn, fn = registry.build(spec, build_ctx)
+            hit = compiled[spec] = CompiledAssertion(spec, defn, fn)
+        return hit
+
+    for suite in chosen:
+        try:
+            prompts = _prompts_of(project, suite)
+            names = list(models) or list(suite.models) or list(settings.default_models)
+            specs = [resolve_model(settings, n, suite.location) for n in names]
+        except ConfigError as e:
+            errors.append(e)
+            continue
+        for spec in specs:
+            model_specs[spec.alias] = spec
+        for p in prompts:
+            prompt_map[p.ref] = p
+        for case in suite.cases:
+            if not _selected(case, tags, pattern):
+                continue
+            try:
+                asserts = tuple(compile_one(a) for a in case.assertions)
+            except ConfigError as e:
+                errors.append(e)
+                continue
+            for prompt in prompts:
+                try:
+                    messages = render_messages(prompt, case.vars)
+                except ConfigError as e:
+                    if e.location is None:
+                        e.location = case.location
+                    errors.append(e)
+                    continue
+                for spec in specs:
+                    params = {**prompt.params, **spec.params}
+                    for r in range(repeat):
+                        items.append(
+                            WorkItem(suite, case, spec, prompt, r, messages, params, asserts)
+                        )
+    if errors:
+        raise ConfigErrors(errors)
+    return Plan(tuple(items), tuple(chosen), model_specs, prompt_map, repeat)

@@ -1,0 +1,253 @@
+"""Run a plan: bounded concurrency, one journal line per finished result.
+
+Failures of a call are data (the result's ``error``). Results that cannot be
+attempted (interrupt, budget stop, open circuit) get no journal line: they are
+``not_run`` and ``--resume`` picks them up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.record import ERROR, CaseResult, ErrorInfo
+from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.engine.journal import Journal
+from llmeval.engine.observer import Observer
+from llmeval.engine.plan import Key, Plan, WorkItem
+from llmeval.engine.scoring import score_item
+from llmeval.errors import CircuitOpenError, ProviderError
+from llmeval.metrics.base import ScoreContext
+from llmeval.providers.base import Provider
+
+CostFn = Callable[[ModelSpec, Completion], "float | None"]
+EstimateFn = Callable[[WorkItem], float]
+
+
+class _NotRun(Exception):
+    """The item could not be attempted; it stays not-run and resumable."""
+
+
+@dataclass
+class RunOptions:
+    run_id: str
+    concurrency: int = 8
+    case_timeout_s: float | None = None  # overall deadline for one result
+    max_cost_usd: float | None = None
+
+
+@dataclass
+class RunOutcome:
+    finished: int = 0  # results journaled by this invocation
+    spent_usd: float = 0.0  # excluding cache hits
+    stop_reason: str | None = None  # interrupted | budget | None
+    notices: list[str] = field(default_factory=list)
+    dead_models: dict[str, str] = field(default_factory=dict)  # alias -> why
+
+
+def _redact(text: str) -> str:
+    try:
+        from llmeval.providers.secrets import redact
+    except ImportError:  # pragma: no cover - secrets module always ships
+        return text
+    return redact(text)
+
+
+class Runner:
+    def __init__(
+        self,
+        plan: Plan,
+        providers: Mapping[str, Provider],
+        journal: Journal,
+        observer: Observer,
+        options: RunOptions,
+        *,
+        services_for: Callable[[WorkItem], Any] | None = None,
+        cost: CostFn | None = None,
+        estimate: EstimateFn | None = None,
+        baseline_outputs: Mapping[tuple[str, str, str, str], str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.plan = plan
+        self.providers = providers
+        self.journal = journal
+        self.observer = observer
+        self.options = options
+        self.services_for = services_for or (lambda item: None)
+        self.cost = cost or (lambda spec, c: c.cost_usd)
+        self.estimate = estimate
+        self.baseline_outputs = baseline_outputs or {}
+        self.clock = clock
+        self.wall = wall
+        self.outcome = RunOutcome()
+        self._reserved = 0.0
+
+    async def run(self, done: set[Key], stop: asyncio.Event) -> RunOutcome:
+        pending = iter(list(self.plan.pending(done)))
+        workers = [
+            asyncio.create_task(self._worker(pending, stop))
+            for _ in range(max(1, self.options.concurrency))
+        ]
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            remaining = set(workers)
+            while remaining:
+                finished, _ = await asyncio.wait(
+                    remaining | {stopper}, return_when=asyncio.FIRST_COMPLETED
+                )
+                remaining -= finished
+                if stopper in finished and remaining:
+                    if self.outcome.stop_reason is None:
+                        self.outcome.stop_reason = "interrupted"
+                    for w in remaining:
+                        w.cancel()  # in-flight results stay not-run, resumable
+                    await asyncio.gather(*remaining, return_exceptions=True)
+                    break
+            if stop.is_set() and self.outcome.stop_reason is None:
+                self.outcome.stop_reason = "interrupted"
+            for w in workers:
+                if w.done() and not w.cancelled() and w.exception() is not None:
+                    raise w.exception()  # type: ignore[misc]
+        finally:
+            stopper.cancel()
+        return self.outcome
+
+    async def _worker(self, pending: Any, stop: asyncio.Event) -> None:
+        for item in pending:
+            if stop.is_set():
+                return
+            if item.model.alias in self.outcome.dead_models:
+                continue
+            est = self.estimate(item) if self.estimate else 0.0
+            if not self._reserve(est):
+                self.outcome.stop_reason = "budget"
+                stop.set()
+                return
+            try:
+                await self._process(item)
+            except _NotRun:
+                pass
+            finally:
+                self._reserved -= est
+
+    def _reserve(self, est: float) -> bool:
+        limit = self.options.max_cost_usd
+        if limit is None:
+            return True
+        if self.outcome.spent_usd + self._reserved + est > limit + 1e-12:
+            return False
+        self._reserved += est
+        return True
+
+    async def _call(self, item: WorkItem) -> Completion:
+        provider = self.providers[item.model.alias]
+        request = CompletionRequest(
+            model=item.model,
+            messages=item.messages,
+            params=item.params,
+            repeat=item.repeat,
+            vars=dict(item.case.vars),
+        )
+        timeout = self.options.case_timeout_s
+        if timeout is None:
+            return await provider.complete(request)
+        async with asyncio.timeout(timeout):
+            return await provider.complete(request)
+
+    async def _process(self, item: WorkItem) -> None:
+        start = self.clock()
+        completion: Completion | None = None
+        error: ErrorInfo | None = None
+        try:
+            completion = await self._call(item)
+        except CircuitOpenError as e:
+            self._kill_model(item.model.alias, _redact(e.message))
+            raise _NotRun from e
+        except ProviderError as e:
+            error = ErrorInfo(e.kind, _redact(e.message))
+            if e.kind in ("auth", "quota"):
+                # every later call would fail the same way: stop this model, resumably
+                self._kill_model(item.model.alias, _redact(e.message))
+        except TimeoutError:
+            error = ErrorInfo("timeout", f"no answer within {self.options.case_timeout_s:g} s")
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            error = ErrorInfo("target", _redact(f"{type(e).__name__}: {e}"))
+        elapsed_ms = (self.clock() - start) * 1000.0
+        result = await self._record(item, completion, error, elapsed_ms)
+        self.journal.append(result)
+        self.outcome.finished += 1
+        self.observer.on_result(result)
+
+    def _kill_model(self, alias: str, why: str) -> None:
+        if alias not in self.outcome.dead_models:
+            self.outcome.dead_models[alias] = why
+            self.observer.on_notice(
+                f"model '{alias}' stopped: {why}; its remaining cases are not run"
+            )
+
+    async def _record(
+        self, item: WorkItem, c: Completion | None, error: ErrorInfo | None, elapsed_ms: float
+    ) -> CaseResult:
+        base = dict(
+            run_id=self.options.run_id,
+            suite=item.suite.name,
+            case_id=item.case.id,
+            model=item.model.alias,
+            prompt=item.prompt.ref,
+            prompt_sha=item.prompt.sha,
+            repeat=item.repeat,
+            expected=item.case.expected,
+            vars=dict(item.case.vars),
+            messages=tuple({"role": m.role, "content": m.content} for m in item.messages),
+            tags=item.case.tags,
+            finished_at=self.wall(),
+        )
+        if c is None:
+            assert error is not None
+            return CaseResult(
+                status=ERROR, score=None, output=None, error=error, latency_ms=elapsed_ms, **base
+            )
+        cost = self.cost(item.model, c)
+        if cost is not None and not c.cached:
+            self.outcome.spent_usd += cost
+        latency = c.latency_ms if c.cached and c.latency_ms else elapsed_ms
+        tokens = {"input": c.input_tokens, "output": c.output_tokens}
+        services = self.services_for(item)
+        ctx = ScoreContext(
+            output=c.text,
+            case=item.case,
+            latency_ms=latency,
+            cost_usd=cost,
+            tokens=tokens,
+            messages=item.messages,
+            model=item.model.alias,
+            baseline_output=self.baseline_outputs.get(item.key[:4]),
+            repeat=item.repeat,
+        )
+        status, score, assertions = await score_item(item, ctx, services)
+        judge_cost = getattr(services, "cost_usd", None)
+        self.outcome.spent_usd += getattr(services, "spent_usd", 0.0)
+        scorer_error = next((a for a in assertions if a.details and a.details.get("error")), None)
+        return CaseResult(
+            status=status,
+            score=score,
+            output=c.text,
+            assertions=assertions,
+            latency_ms=latency,
+            tokens=tokens,
+            cost_usd=cost,
+            cached=c.cached,
+            error=ErrorInfo("scorer", scorer_error.reason) if scorer_error else None,
+            model_id=c.model_id,
+            finish_reason=c.finish_reason,
+            judge_cost_usd=judge_cost,
+            judge_tokens=getattr(services, "tokens", None),
+            **base,
+        )

@@ -1,0 +1,310 @@
+"""One ``llmeval run``: plan, wire providers, execute, journal, summarise, manifest.
+
+The CLI calls ``execute``; everything here is plain data in and out, and the
+only output is files in the run folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import llmeval
+from llmeval.analysis.summarize import summarize
+from llmeval.config.prompts import resolve_prompt
+from llmeval.config.settings import resolve_model
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.project import Project
+from llmeval.domain.request import Completion
+from llmeval.engine.journal import Journal, read_journal
+from llmeval.engine.observer import NullObserver, Observer
+from llmeval.engine.plan import Key, Plan, build_plan
+from llmeval.engine.runner import Runner, RunOptions, RunOutcome
+from llmeval.engine.services import EngineServices
+from llmeval.engine.wiring import ProviderFactory
+from llmeval.errors import ConfigError, UsageError
+from llmeval.store.runs import RunStore, git_sha, new_run_id
+
+
+@dataclass
+class Selection:
+    """What to run; stored in run.json so --resume re-plans the same work."""
+
+    suites: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    filter: str | None = None
+    repeat: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RunConfig:
+    selection: Selection
+    run_id: str | None = None
+    resume: str | None = None
+    concurrency: int | None = None
+    cache_mode: str = "use"
+    max_cost_usd: float | None = None
+    baseline_outputs: dict[tuple[str, str, str, str], str] | None = None
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    run_dir: Path
+    plan: Plan
+    outcome: RunOutcome
+    results: list[Any]
+    manifest: dict[str, Any]
+    not_run: int
+    resumed: int = 0
+
+
+def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
+    if not names:
+        return list(project.suites.values())
+    chosen = []
+    for n in names:
+        hit = project.suites.get(n) or next(
+            (
+                s
+                for s in project.suites.values()
+                if s.path == n or Path(s.path).stem == Path(n).stem
+            ),
+            None,
+        )
+        if hit is None:
+            known = ", ".join(project.suites) or "none"
+            raise UsageError(f"no suite '{n}' (known: {known})")
+        chosen.append(hit)
+    return chosen
+
+
+def _fingerprints(plan: Plan) -> dict[str, Any]:
+    import hashlib
+    import json
+
+    out = {}
+    for suite in plan.suites:
+        spec = [
+            [c.id, [(a.name, repr(a.value), a.threshold, a.weight) for a in c.assertions]]
+            for c in suite.cases
+        ]
+        blob = json.dumps(spec, sort_keys=True, default=str).encode()
+        out[suite.name] = {
+            "path": suite.path,
+            "assertions_sha": hashlib.sha256(blob).hexdigest()[:16],
+            "min_pass_rate": suite.min_pass_rate,
+            "critical": sorted(c.id for c in suite.cases if c.critical),
+        }
+    return out
+
+
+def _manifest(
+    project: Project,
+    plan: Plan,
+    run_id: str,
+    cfg: RunConfig,
+    started: float,
+    model_ids: dict[str, set[str]],
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "llmeval_version": llmeval.__version__,
+        "python": sys.version.split()[0],
+        "git_sha": git_sha(project.root),
+        "config_sha": project.settings.sha,
+        "started_at": started,
+        "selection": cfg.selection.to_json(),
+        "cache_mode": cfg.cache_mode,
+        "max_cost_usd": cfg.max_cost_usd,
+        "judge": project.settings.judge,
+        "suites": _fingerprints(plan),
+        "models": {
+            a: {
+                "provider": s.provider,
+                "model": s.model,
+                "model_ids": sorted(model_ids.get(a, ())),
+                "base_url": s.base_url,
+            }
+            for a, s in sorted(plan.models.items())
+        },
+        "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
+    }
+
+
+def _cost_fn() -> Callable[[ModelSpec, Completion], float | None]:
+    def cost(spec: ModelSpec, c: Completion) -> float | None:
+        if c.cost_usd is not None:
+            return c.cost_usd
+        if spec.provider in ("echo", "python"):
+            return None
+        from llmeval.providers.pricing import cost as price_cost
+
+        return price_cost(spec, c.model_id, c.input_tokens, c.output_tokens)
+
+    return cost
+
+
+def _load_prompt(project: Project) -> Callable[[str], Any]:
+    def load(ref: str) -> Any:
+        try:
+            return resolve_prompt(project.prompts, ref, None)
+        except ConfigError:
+            # judge prompts ship with llmeval; a project may override them in prompts/
+            from llmeval.judge.bundled import bundled_prompt
+
+            return bundled_prompt(ref)
+
+    return load
+
+
+def make_services(
+    project: Project,
+    factory: ProviderFactory,
+    cost: Callable[[ModelSpec, Completion], float | None] | None = None,
+) -> EngineServices:
+    return EngineServices(
+        default_judge=project.settings.judge,
+        resolve=lambda name: resolve_model(project.settings, name),
+        provider_for=factory.get,
+        load_prompt=_load_prompt(project),
+        cost=cost or _cost_fn(),
+    )
+
+
+def execute(
+    project: Project,
+    cfg: RunConfig,
+    *,
+    observer: Observer | None = None,
+    handle_signals: bool = True,
+    provider_factory: ProviderFactory | None = None,
+) -> RunReport:
+    observer = observer or NullObserver()
+    settings = project.settings
+    store = RunStore(project.root, settings.runs_dir)
+    selection = cfg.selection
+    run_id = cfg.run_id or new_run_id()
+    previous: dict[str, Any] = {}
+    if cfg.resume:
+        run_dir = store.resolve(cfg.resume)
+        run_id = run_dir.name
+        previous = store.read_manifest(run_id)
+        if previous.get("selection"):
+            selection = Selection(**previous["selection"])
+    else:
+        run_dir = store.run_dir(run_id)
+        if (run_dir / "results.jsonl").exists():
+            raise UsageError(f"run '{run_id}' already exists; use --resume {run_id} to complete it")
+
+    suites = select_suites(project, selection.suites)
+    plan = build_plan(
+        project,
+        suites=suites,
+        models=selection.models,
+        tags=selection.tags,
+        filter=selection.filter,
+        repeat=selection.repeat,
+    )
+    cost = _cost_fn()
+    factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
+    providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
+
+    services = make_services(project, factory, cost)
+    started = time.time()
+    journal = Journal(run_dir / "results.jsonl")
+    done_results = read_journal(journal.path)
+    planned_keys = {i.key for i in plan.items}
+    done: set[Key] = {r.key for r in done_results if r.key in planned_keys}
+    runner = Runner(
+        plan,
+        providers,
+        journal,
+        observer,
+        RunOptions(
+            run_id=run_id,
+            concurrency=cfg.concurrency or settings.concurrency,
+            case_timeout_s=settings.deadline_s,
+            max_cost_usd=cfg.max_cost_usd,
+        ),
+        services_for=lambda item: services.for_item(),
+        cost=cost,
+        estimate=factory.estimator() if cfg.max_cost_usd is not None else None,
+        baseline_outputs=cfg.baseline_outputs,
+    )
+    observer.on_start(len(plan.items), len(done))
+
+    async def main() -> RunOutcome:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        installed = []
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, _on_signal, stop, loop, sig)
+                    installed.append(sig)
+                except (NotImplementedError, RuntimeError):
+                    pass
+        try:
+            return await runner.run(done, stop)
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await factory.aclose()
+
+    try:
+        outcome = asyncio.run(main())
+    finally:
+        journal.close()
+        observer.on_finish()
+    results = [r for r in read_journal(journal.path) if r.key in planned_keys]
+    model_ids: dict[str, set[str]] = {}
+    for r in results:
+        if r.model_id:
+            model_ids.setdefault(r.model, set()).add(r.model_id)
+    finished_keys = {r.key for r in results}
+    missing = Counter((k[0], k[2], k[3]) for k in planned_keys - finished_keys)
+    manifest = _manifest(project, plan, run_id, cfg, previous.get("started_at", started), model_ids)
+    manifest.update(
+        finished_at=time.time(),
+        duration_s=round(time.time() - started, 3),
+        resumed_from=cfg.resume is not None,
+        status=outcome.stop_reason or ("complete" if not missing else "incomplete"),
+        counts={
+            "planned": len(plan.items),
+            "finished": len(finished_keys),
+            "not_run": sum(missing.values()),
+            "this_invocation": outcome.finished,
+            "resumed_done": len(done),
+        },
+        spent_usd=round(outcome.spent_usd + previous.get("spent_usd", 0.0), 8),
+        stopped_models=outcome.dead_models,
+        cache=factory.stats(),
+        summary=summarize(
+            results,
+            min_pass_rates={s.name: s.min_pass_rate for s in plan.suites},
+            not_run=dict(missing),
+        ),
+    )
+    store.write_manifest(run_id, manifest)
+    return RunReport(
+        run_id, run_dir, plan, outcome, results, manifest, sum(missing.values()), len(done)
+    )
+
+
+def _on_signal(stop: asyncio.Event, loop: asyncio.AbstractEventLoop, sig: signal.Signals) -> None:
+    if stop.is_set():
+        # second Ctrl-C: the user means it; what is journaled is already safe
+        raise KeyboardInterrupt
+    stop.set()

@@ -1,0 +1,88 @@
+"""The python-scorer worker process: ``python -m llmeval.metrics.pyworker``.
+
+Reads one JSON request per line on stdin, calls ``function(output, context)`` from the
+named file, writes one JSON response per line. The protocol has its own copy of the
+original stdout; fd 1 is pointed at stderr so a scorer's ``print`` cannot corrupt it.
+It imports nothing from llmeval beyond this module, so it starts fast and stays small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+_modules: dict[tuple[str, int], Any] = {}
+
+
+def _load(path: str, function: str) -> Callable[..., Any]:
+    key = (path, os.stat(path).st_mtime_ns)  # a scorer edited mid-run is reloaded
+    module = _modules.get(key)
+    if module is None:
+        name = f"llmeval_scorer_{abs(hash(path))}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        folder = os.path.dirname(path)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)  # so the scorer can import its siblings
+        spec.loader.exec_module(module)
+        _modules[key] = module
+    fn = getattr(module, function, None)
+    if not callable(fn):
+        raise AttributeError(f"{os.path.basename(path)} has no function '{function}'")
+    return fn  # type: ignore[no-any-return]
+
+
+def _takes_two(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def _call(req: dict[str, Any]) -> Any:
+    fn = _load(req["file"], req["function"])
+    args = (req["output"], req["context"]) if _takes_two(fn) else (req["output"],)
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_await(result))
+    return result
+
+
+async def _await(aw: Any) -> Any:
+    return await aw
+
+
+def main() -> None:
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        try:
+            resp: dict[str, Any] = {"id": req["id"], "ok": True, "result": _call(req)}
+            text = json.dumps(resp, default=str)
+        except BaseException as e:  # a scorer's SystemExit is its error, not ours
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            tb = traceback.format_exc(limit=-8)
+            resp = {"id": req.get("id"), "ok": False, "error": f"{type(e).__name__}: {e}", "tb": tb}
+            text = json.dumps(resp, default=str)
+        channel.write(text + "\n")
+        channel.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""Response cache on diskcache: JSON values only, never pickle.
+
+The key is the SHA-256 of the canonical request (``cache_key``); it never sees an
+API key, a header or an environment variable. Values are JSON strings, and the
+diskcache ``Disk`` used here refuses to store or load anything pickled, so a
+poisoned cache directory cannot run code. diskcache (SQLite) is safe for several
+processes sharing one directory; identical requests in flight inside one process
+are sent once (``Cached``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.errors import ReplayMissError
+from llmeval.providers.base import Provider
+
+SCHEMA_VERSION = 1
+MODES = ("use", "refresh", "off", "replay")
+
+# Where a provider sends requests when no base_url is set.
+DEFAULT_HOSTS = {"openai": "api.openai.com", "anthropic": "api.anthropic.com"}
+# Providers that never see ``request.vars``; for any other (python, plugins) the
+# answer may depend on them, so they are part of the key.
+_VARS_BLIND = frozenset({"openai", "anthropic", "echo"})
+
+
+def endpoint_host(spec: ModelSpec) -> str:
+    """``host[:port]`` of the spec's base_url (never its user:password part), or the
+    provider's default host, or ``local`` for in-process providers."""
+    if spec.base_url:
+        return _host_of(spec.base_url)
+    return DEFAULT_HOSTS.get(spec.provider, "local")
+
+
+def _host_of(url: str) -> str:
+    parts = urlsplit(url if "//" in url else "//" + url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _normalise_endpoint(endpoint: str) -> str:
+    """Callers may pass a full base URL or a provider name: keep only ``host[:port]``
+    of a URL (so a path or credentials never matter), and map provider names to
+    their default host, so both spellings give the same key."""
+    if "//" in endpoint:
+        return _host_of(endpoint)
+    return DEFAULT_HOSTS.get(endpoint, endpoint)
+
+
+def canonical_request(request: CompletionRequest, endpoint: str) -> dict[str, Any]:
+    spec = request.model
+    params = {**spec.params, **request.params}  # request params override model defaults
+    body: dict[str, Any] = {
+        "v": SCHEMA_VERSION,
+        "provider": spec.provider,
+        "model": spec.model,
+        "endpoint": _normalise_endpoint(endpoint),
+        "messages": [[m.role, m.content] for m in request.messages],
+        "params": params,
+        "repeat": request.repeat,
+        "purpose": request.purpose,
+    }
+    if spec.provider not in _VARS_BLIND and request.vars:
+        body["vars"] = request.vars
+    return body
+
+
+def cache_key(request: CompletionRequest, endpoint: str) -> str:
+    text = json.dumps(
+        canonical_request(request, endpoint),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cacheable(completion: Completion) -> bool:
+    """Only successful answers with some text are worth keeping."""
+    return bool(completion.text.strip()) and completion.finish_reason != "error"
+
+
+def _encode(completion: Completion, stored_at: float) -> str:
+    return json.dumps(
+        {
+            "v": SCHEMA_VERSION,
+            "stored_at": stored_at,
+            "text": completion.text,
+            "model_id": completion.model_id,
+            "finish_reason": completion.finish_reason,
+            "input_tokens": completion.input_tokens,
+            "output_tokens": completion.output_tokens,
+            "latency_ms": completion.latency_ms,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _decode(raw: Any) -> tuple[Completion, float] | None:
+    try:
+        data = json.loads(raw)
+        if data.get("v") != SCHEMA_VERSION:
+            return None
+        return (
+            Completion(
+                text=str(data["text"]),
+                model_id=str(data.get("model_id", "")),
+                finish_reason=data.get("finish_reason"),
+                input_tokens=int(data.get("input_tokens", 0)),
+                output_tokens=int(data.get("output_tokens", 0)),
+                latency_ms=float(data.get("latency_ms", 0.0)),
+                cached=True,
+            ),
+            float(data.get("stored_at", 0.0)),
+        )
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None  # unreadable entry: a miss, overwritten by the next answer
+
+
+@functools.cache
+def _json_only_disk() -> type:
+    import diskcache
+
+    class JsonOnlyDisk(diskcache.Disk):  # type: ignore[misc]
+        def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> Any:
+            if read or type(value) is not str:
+                raise TypeError("the response cache stores JSON strings only")
+            return super().store(value, read, key=key)
+
+        def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
+            if mode == diskcache.core.MODE_PICKLE:
+                raise ValueError("refusing to unpickle a cache entry")
+            return super().fetch(mode, filename, value, read)
+
+    return JsonOnlyDisk
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    deduped: int = 0  # followers of an identical in-flight request
+    writes: int = 0
+    write_errors: int = 0
+
+
+class ResponseCache:
+    """One cache directory. ``now`` is wall-clock time, injectable for TTL tests."""
+
+    def __init__(
+        self, dir: Path, ttl_s: float | None = None, *, now: Callable[[], float] = time.time
+    ) -> None:
+        self.dir = Path(dir)
+        self.ttl_s = ttl_s
+        self.now = now
+        self.counts = CacheStats()
+        self._db: Any = None
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            import diskcache
+
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._db = diskcache.Cache(str(self.dir), disk=_json_only_disk())
+        return self._db
+
+    def get(self, key: str) -> Completion | None:
+        raw = self.db.get(key)
+        decoded = _decode(raw) if raw is not None else None
+        if decoded is not None and self._fresh(decoded[1]):
+            self.counts.hits += 1
+            return decoded[0]
+        self.counts.misses += 1
+        return None
+
+    def contains(self, key: str) -> bool:
+        """A fresh entry exists (for --dry-run estimates; not counted)."""
+        raw = self.db.get(key)
+        decoded = _decode(raw) if raw is not None else None
+        return decoded is not None and self._fresh(decoded[1])
+
+    def put(self, key: str, completion: Completion) -> bool:
+        """Store a successful answer; False (and counted) if the disk refused."""
+        if not cacheable(completion):
+            return False
+        import diskcache
+
+        try:
+            self.db.set(key, _encode(completion, self.now()), expire=self.ttl_s)
+        except (diskcache.Timeout, sqlite3.Error, OSError):
+            self.counts.write_errors += 1  # a cache write never fails the case
+            return False
+        self.counts.writes += 1
+        return True
+
+    def _fresh(self, stored_at: float) -> bool:
+        return self.ttl_s is None or self.now() - stored_at <= self.ttl_s
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "dir": str(self.dir),
+            "entries": len(self.db),
+            "size_bytes": int(self.db.volume()),
+            "hits": self.counts.hits,
+            "misses": self.counts.misses,
+        }
+
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+        return int(self.db.clear())
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class Cached:
+    """``use`` reads and writes, ``refresh`` only writes, ``off`` does neither,
+    ``replay`` only reads and raises ``ReplayMissError`` on a miss (never calls)."""
+
+    def __init__(
+        self, inner: Provider, cache: ResponseCache, mode: str = "use", endpoint: str = ""
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"cache mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.inner = inner
+        self.cache = cache
+        self.mode = mode
+        self.endpoint = endpoint
+        self.counts = CacheStats()
+        self._inflight: dict[str, asyncio.Task[Completion]] = {}
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        if self.mode == "off":
+            return await self.inner.complete(request)
+        key = cache_key(request, self.endpoint)
+        if self.mode in ("use", "replay"):
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.counts.hits += 1
+                return hit
+        self.counts.misses += 1
+        if self.mode == "replay":
+            raise ReplayMissError("no cached response (replay mode)")
+        task = self._inflight.get(key)
+        if task is not None:
+            # A follower was not sent and pays nothing: it reads like a cache hit.
+            self.counts.deduped += 1
+            return replace(await asyncio.shield(task), cached=True)
+        # The call runs in its own task so a cancelled caller does not cancel the
+        # followers sharing it.
+        task = asyncio.ensure_future(self._fetch(key, request))
+        self._inflight[key] = task
+        task.add_done_callback(functools.partial(self._forget, key))
+        return await asyncio.shield(task)
+
+    def _forget(self, key: str, task: asyncio.Task[Completion]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+
+    async def _fetch(self, key: str, request: CompletionRequest) -> Completion:
+        result = await self.inner.complete(request)
+        if self.cache.put(key, result):
+            self.counts.writes += 1
+        return result

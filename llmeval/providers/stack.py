@@ -1,0 +1,197 @@
+"""One object per model for the engine: the wrappers composed in the designed order.
+
+    ModelStack -> Cached -> Retrying -> Breaker -> Limited -> base provider
+
+- ``Cached`` outermost: a hit costs no slot, no retry, no rate budget; identical
+  in-flight requests are sent once.
+- ``Retrying`` owns the case deadline and the backoff; it shares a ``Lane`` with
+  ``Limited`` so a Retry-After answer holds off every request of the model.
+- ``Breaker`` counts every attempt and rejects at once when the provider is down.
+- ``Limited`` is the gate before the wire: concurrency slot, RPM/TPM, lane pause,
+  per-attempt timeout.
+
+Errors the engine should read as "not-run, resumable": ``CircuitOpenError`` and its
+subclass ``LanePausedTooLong``. ``ReplayMissError`` is a replay-mode miss. Any other
+``ProviderError`` after the retries is the case's ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.providers.base import Provider, aclose
+from llmeval.providers.cache import Cached, ResponseCache, endpoint_host
+from llmeval.providers.circuit import Breaker, CircuitBreaker
+from llmeval.providers.limits import Clock, Estimate, Lane, Limited, Sleep
+from llmeval.providers.retry import CallTrace, Retrying, trace
+
+
+@dataclass(frozen=True)
+class StackStats:
+    """Counters of one model's stack in this process (snapshot)."""
+
+    cache_hits: int = 0
+    cache_misses: int = 0
+    deduped: int = 0
+    cache_writes: int = 0
+    requests_sent: int = 0  # attempts that reached the base provider
+    retries: int = 0
+    rate_limited: int = 0
+    lane_pauses: int = 0
+    circuit_opens: int = 0
+    circuit_rejected: int = 0
+    max_in_flight: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class ModelStack:
+    """A ``Provider`` plus the counters and parts the engine may want to see."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        base: Provider,
+        outer: Provider,
+        *,
+        cached: Cached | None,
+        retrying: Retrying,
+        breaker: CircuitBreaker,
+        limited: Limited,
+        lane: Lane,
+    ) -> None:
+        self.spec = spec
+        self.base = base
+        self.outer = outer
+        self.cached = cached
+        self.retrying = retrying
+        self.breaker = breaker
+        self.limited = limited
+        self.lane = lane
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        return await self.outer.complete(request)
+
+    async def complete_traced(self, request: CompletionRequest) -> tuple[Completion, CallTrace]:
+        """Like ``complete``; also how many attempts this call took (0 on a cache hit).
+
+        On an error the trace is available as ``err.trace``.
+        """
+        with trace() as t:
+            try:
+                return await self.outer.complete(request), t
+            except Exception as err:
+                err.trace = t  # type: ignore[attr-defined]
+                raise
+
+    def stats(self) -> StackStats:
+        c = self.cached.counts if self.cached is not None else None
+        return StackStats(
+            cache_hits=c.hits if c else 0,
+            cache_misses=c.misses if c else 0,
+            deduped=c.deduped if c else 0,
+            cache_writes=c.writes if c else 0,
+            requests_sent=self.limited.sent,
+            retries=self.retrying.retried,
+            rate_limited=self.retrying.rate_limited,
+            lane_pauses=self.lane.pauses,
+            circuit_opens=self.breaker.opens,
+            circuit_rejected=self.breaker.rejected,
+            max_in_flight=self.limited.max_in_flight,
+        )
+
+    def counters(self) -> dict[str, int]:
+        """``stats()`` as a plain dict, for the run summary."""
+        return self.stats().as_dict()
+
+    async def aclose(self) -> None:
+        await aclose(self.base)
+
+
+def build_stack(
+    base: Provider,
+    spec: ModelSpec,
+    *,
+    cache: ResponseCache | None,
+    cache_mode: str = "use",
+    retries: int = 4,
+    timeout_s: float | None = 60.0,
+    deadline_s: float | None = None,
+    endpoint: str = "",
+    estimate: Estimate | None = None,
+    concurrency: int | None = None,
+    max_pause_s: float = 120.0,
+    base_delay: float = 0.5,
+    max_delay: float = 30.0,
+    breaker: CircuitBreaker | None = None,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = time.monotonic,
+    rand: Callable[[], float] = random.random,
+) -> ModelStack:
+    """Compose the stack for one model.
+
+    The spec's own ``concurrency`` / ``rpm`` / ``tpm`` / ``timeout_s`` win over the
+    run-wide ``concurrency`` / ``timeout_s`` given here. With ``cache=None`` or
+    ``cache_mode="off"`` there is no cache layer (replay without a cache is refused).
+    """
+    if cache is None and cache_mode == "replay":
+        raise ValueError("replay mode needs a response cache")
+    lane = Lane(clock=clock, sleep=sleep, max_pause_s=max_pause_s)
+    limited = Limited(
+        base,
+        concurrency=spec.concurrency or concurrency,
+        rpm=spec.rpm,
+        tpm=spec.tpm,
+        lane=lane,
+        timeout_s=spec.timeout_s or timeout_s,
+        estimate=estimate,
+        clock=clock,
+        sleep=sleep,
+    )
+    circuit = breaker or CircuitBreaker(clock=clock)
+    retrying = Retrying(
+        Breaker(limited, circuit),
+        retries,
+        base_delay,
+        max_delay,
+        deadline_s,
+        sleep=sleep,
+        rand=rand,
+        clock=clock,
+        lane=lane,
+    )
+    cached = None
+    outer: Provider = retrying
+    if cache is not None and cache_mode != "off":
+        cached = Cached(retrying, cache, cache_mode, endpoint or endpoint_host(spec))
+        outer = cached
+    return ModelStack(
+        spec,
+        base,
+        outer,
+        cached=cached,
+        retrying=retrying,
+        breaker=circuit,
+        limited=limited,
+        lane=lane,
+    )
+
+
+def describe(stack: ModelStack) -> dict[str, Any]:
+    """Settings in force, for the run record (never a key)."""
+    return {
+        "model": stack.spec.alias,
+        "cache_mode": stack.cached.mode if stack.cached else "off",
+        "retries": stack.retrying.retries,
+        "deadline_s": stack.retrying.deadline_s,
+        "timeout_s": stack.limited.timeout_s,
+        "max_pause_s": stack.lane.max_pause_s,
+    }

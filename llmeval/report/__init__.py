@@ -1,0 +1,1 @@
+"""Renderers: console tables, HTML, markdown, JUnit. Pure text out."""

@@ -1,0 +1,167 @@
+"""The end-of-run summary for people, drawn with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from llmeval.domain.record import CaseResult
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _ci(ci: Sequence[float] | None) -> str:
+    return "" if not ci else f" [dim]\\[{ci[0] * 100:.0f}–{ci[1] * 100:.0f}][/]"
+
+
+def _num(x: float | None, fmt: str = "{:.0f}") -> str:
+    return "—" if x is None else fmt.format(x)
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"${x:.4f}" if x < 1 else f"${x:.2f}"
+
+
+def summary_table(summary: dict[str, Any]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(
+        title="llmeval summary", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
+    for col, just in (
+        ("suite", "left"),
+        ("model", "left"),
+        ("prompt", "left"),
+        ("pass", "right"),
+        ("fail", "right"),
+        ("error", "right"),
+        ("skip", "right"),
+        ("pass rate [95% CI]", "right"),
+        ("min", "right"),
+        ("score", "right"),
+        ("p50 ms", "right"),
+        ("cost", "right"),
+    ):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for g in summary["groups"]:
+        rate = g["pass_rate"]
+        floor = g.get("min_pass_rate")
+        style = (
+            ""
+            if rate is None
+            else ("red" if rate < (floor if floor is not None else 1.0) else "green")
+        )
+        t.add_row(
+            g["suite"],
+            g["model"],
+            g["prompt"],
+            str(g["passed"]),
+            str(g["failed"]),
+            str(g["errors"]) + (f"+{g['not_run']}nr" if g.get("not_run") else ""),
+            str(g["skipped"]),
+            f"[{style}]{_pct(rate)}[/]{_ci(g.get('pass_rate_ci'))}" if style else _pct(rate),
+            _pct(floor) if floor is not None else "100%",
+            _num(g.get("mean_score"), "{:.3f}"),
+            _num(g.get("latency_p50")),
+            _money(g.get("cost_usd")),
+        )
+    tot = summary["totals"]
+    t.add_section()
+    t.add_row(
+        "[bold]total[/]",
+        "",
+        "",
+        str(tot["passed"]),
+        str(tot["failed"]),
+        str(tot["errors"]) + (f"+{tot['not_run']}nr" if tot.get("not_run") else ""),
+        str(tot["skipped"]),
+        f"{_pct(tot['pass_rate'])}{_ci(tot.get('pass_rate_ci'))}",
+        "",
+        "",
+        _num(tot.get("latency_p50")),
+        _money(tot.get("cost_usd")),
+    )
+    return t
+
+
+def _first_failure(r: CaseResult) -> str:
+    if r.error is not None:
+        return f"{r.error.kind}: {r.error.message}"
+    for a in r.assertions:
+        if a.passed is False:
+            return f"{a.type}: {a.reason}" if a.reason else a.type
+    return ""
+
+
+def corpus_tables(summary: dict[str, Any]) -> list[Any]:
+    """Classification metrics and confusion matrices, corpus BLEU/chrF, per group."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    out: list[Any] = []
+    for g in summary["groups"]:
+        corpus = g.get("corpus") or {}
+        head = f"{g['suite']} [{g['model']} {g['prompt']}]"
+        extra = [f"corpus {k.upper()} {corpus[k]:.3f}" for k in ("bleu", "chrf") if k in corpus]
+        cls = corpus.get("classification")
+        if cls:
+            labels = cls.get("labels") or []
+            matrix = cls.get("confusion_matrix") or []
+            t = Table(
+                title=(
+                    f"{escape(head)}: accuracy {cls.get('accuracy', 0):.3f} · macro F1 "
+                    f"{cls.get('f1_macro', cls.get('macro', {}).get('f1', 0)):.3f} · micro F1 "
+                    f"{cls.get('f1_micro', cls.get('micro', {}).get('f1', 0)):.3f}"
+                    + ("" if not extra else " · " + " · ".join(extra))
+                ),
+                title_justify="left",
+                box=box.SIMPLE_HEAD,
+                caption="rows: expected · columns: predicted",
+                caption_justify="left",
+            )
+            t.add_column("")
+            for lab in labels:
+                t.add_column(escape(str(lab)), justify="right")
+            for lab, row in zip(labels, matrix, strict=False):
+                t.add_row(
+                    escape(str(lab)),
+                    *(
+                        f"[bold]{v}[/]" if i == j else (f"[red]{v}[/]" if v else "·")
+                        for j, v in enumerate(row)
+                        for i in [labels.index(lab)]
+                    ),
+                )
+            out.append(t)
+        elif extra:
+            out.append(f"{escape(head)}: " + " · ".join(extra))
+    return out
+
+
+def failure_lines(results: Sequence[CaseResult], limit: int = 15) -> list[tuple[str, str, str]]:
+    """(status, 'suite/case [model prompt]', why) for failed and errored results."""
+    bad = [r for r in results if r.status in ("fail", "error")]
+    bad.sort(key=lambda r: (r.status != "error", r.suite, r.case_id, r.model, r.repeat))
+    out = []
+    for r in bad[:limit]:
+        rep = f" #{r.repeat}" if r.repeat else ""
+        where = f"{r.suite}/{r.case_id} [{r.model} {r.prompt}{rep}]"
+        why = " ".join(_first_failure(r).split())
+        out.append((r.status, where, why[:160]))
+    return out
+
+
+def skip_reasons(results: Sequence[CaseResult]) -> dict[str, int]:
+    """Distinct reasons assertions were skipped (e.g. no judge), with counts."""
+    counts: dict[str, int] = {}
+    for r in results:
+        for a in r.assertions:
+            if a.details and a.details.get("skipped"):
+                key = f"{a.type}: {a.reason}"
+                counts[key] = counts.get(key, 0) + 1
+    return counts

@@ -1,0 +1,243 @@
+"""The server-rendered parts of the HTML report: verdict, summary cards, lists, matrix.
+
+Pure functions from (results, manifest, comparison, gate) to plain dicts the Jinja
+template prints. Values from the manifest win; what it lacks is computed from the
+results, so a partial ``run.json`` still gives a full page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from llmeval.domain.record import CaseResult
+from llmeval.report.html_payload import BaseKey
+
+LIST_LIMIT = 50  # rows per attention list; the rest is one filter click away
+
+
+def quantile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not sorted_values:
+        return None
+    pos = (len(sorted_values) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """The summary keys of run.json, computed from the results themselves."""
+    counts = defaultdict(int)
+    for r in results:
+        counts[r.status] += 1
+    decided = counts["pass"] + counts["fail"] + counts["error"]
+    scores = [r.score for r in results if r.score is not None and r.status != "error"]
+    lat = sorted(r.latency_ms for r in results if r.latency_ms is not None)
+    return {
+        "n": len(results),
+        "passed": counts["pass"],
+        "failed": counts["fail"],
+        "errors": counts["error"],
+        "skipped": counts["skipped"],
+        "not_run": counts["not_run"],
+        "pass_rate": counts["pass"] / decided if decided else None,
+        "mean_score": sum(scores) / len(scores) if scores else None,
+        "latency_p50": quantile(lat, 0.5),
+        "latency_p95": quantile(lat, 0.95),
+        "latency_p99": quantile(lat, 0.99),
+        "tokens_in": sum((r.tokens or {}).get("input", 0) for r in results),
+        "tokens_out": sum((r.tokens or {}).get("output", 0) for r in results),
+        "cost_usd": sum(r.cost_usd or 0.0 for r in results),
+        "judge_cost_usd": sum(r.judge_cost_usd or 0.0 for r in results),
+        "cache_hits": sum(1 for r in results if r.cached),
+    }
+
+
+def merged(computed: Mapping[str, Any], given: Mapping[str, Any] | None) -> dict[str, Any]:
+    out = dict(computed)
+    out.update({k: v for k, v in (given or {}).items() if v is not None})
+    return out
+
+
+def when(value: Any) -> str:
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value or "")
+
+
+def header(meta: Mapping[str, Any]) -> dict[str, Any]:
+    models = meta.get("models") or {}
+    return {
+        "run_id": str(meta.get("run_id") or ""),
+        "started_at": when(meta.get("started_at")),
+        "finished_at": when(meta.get("finished_at")),
+        "version": str(meta.get("llmeval_version") or ""),
+        "git_sha": str(meta.get("git_sha") or "")[:12],
+        "models": [
+            {"alias": str(a), **{k: str(v) for k, v in (m or {}).items() if v is not None}}
+            for a, m in sorted(models.items(), key=lambda kv: str(kv[0]))
+            if isinstance(m, Mapping)
+        ],
+        "prompts": [
+            {"ref": str(ref), "sha": str(sha or "")[:12]}
+            for ref, sha in sorted((meta.get("prompts") or {}).items(), key=lambda kv: str(kv[0]))
+        ],
+    }
+
+
+def verdict(comparison: Mapping[str, Any] | None, gate: Mapping[str, Any] | None) -> dict[str, Any]:
+    g = gate if gate is not None else (comparison or {}).get("gate")
+    if not g:
+        return {"state": "none", "title": "No gate evaluated", "reasons": []}
+    passed = bool(g.get("passed"))
+    return {
+        "state": "pass" if passed else "fail",
+        "title": "Gate passed" if passed else "Gate failed",
+        "reasons": [str(x) for x in g.get("reasons") or ()],
+    }
+
+
+def cards(totals: Mapping[str, Any], comparison: Mapping[str, Any] | None) -> dict[str, Any]:
+    n = totals.get("n") or 0
+    hits = totals.get("cache_hits") or 0
+    ci = totals.get("pass_rate_ci")
+    deltas = sorted(
+        (m for m in (comparison or {}).get("metrics") or () if m.get("delta") is not None),
+        key=lambda m: (not m.get("significant"), -abs(m["delta"])),
+    )
+    return {
+        **totals,
+        "pass_rate_ci": list(ci) if isinstance(ci, list | tuple) and len(ci) == 2 else None,
+        "cache_rate": hits / n if n else None,
+        "error_rate": (totals.get("errors") or 0) / n if n else None,
+        "deltas": deltas[:3],
+        "n_significant": sum(1 for m in deltas if m.get("significant")),
+        "n_metrics": len(deltas),
+    }
+
+
+def matrix(groups: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Rows = (suite, prompt), columns = models; each cell one summary group."""
+    models = sorted({str(g.get("model", "")) for g in groups})
+    rows: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+    for g in groups:
+        rows.setdefault((str(g.get("suite", "")), str(g.get("prompt", ""))), {})[
+            str(g.get("model", ""))
+        ] = g
+    return {
+        "models": models,
+        "rows": [
+            {"suite": s, "prompt": p, "cells": [cells.get(m) for m in models]}
+            for (s, p), cells in sorted(rows.items())
+        ],
+    }
+
+
+def groups_from_results(results: Sequence[CaseResult]) -> list[dict[str, Any]]:
+    by: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
+    for r in results:
+        by[(r.suite, r.model, r.prompt)].append(r)
+    return [
+        {"suite": s, "model": m, "prompt": p, **aggregate(rs)}
+        for (s, m, p), rs in sorted(by.items())
+    ]
+
+
+def heat(rate: Any) -> int:
+    """A 0..10 colour bucket for a pass rate (CSS classes, no inline styles: CSP)."""
+    return max(0, min(10, round(float(rate) * 10))) if isinstance(rate, int | float) else -1
+
+
+def attention_with_baseline(
+    comparison: Mapping[str, Any], keys: Mapping[BaseKey, str]
+) -> list[dict[str, Any]]:
+    def link(c: Mapping[str, Any]) -> str | None:
+        fields = ("suite", "case_id", "model", "prompt")
+        s, i, m, p = (str(c.get(f, "")) for f in fields)
+        return keys.get((s, i, m, p))
+
+    cases = [dict(c, key=link(c)) for c in comparison.get("cases") or ()]
+    failing = ("fail", "error")
+    spec = [
+        ("regressions", "Regressions", "regressed", lambda c: c.get("change") == "regressed"),
+        (
+            "new-failures",
+            "New failures",
+            "new",
+            lambda c: c.get("change") == "new" and c.get("cand_status") in failing,
+        ),
+        ("errored", "New errors", "errored", lambda c: c.get("change") == "errored"),
+        ("flaky", "Flaky", "flaky", lambda c: c.get("change") == "flaky"),
+        ("fixed", "Fixed", "fixed", lambda c: c.get("change") == "fixed"),
+    ]
+    out = []
+    for ident, title, change, pred in spec:
+        sel = sorted(
+            (c for c in cases if pred(c)),
+            key=lambda c: (not c.get("critical"), str(c.get("suite")), str(c.get("case_id"))),
+        )
+        out.append(_list(ident, title, sel, f"change={change}", open_=ident != "fixed"))
+    return out
+
+
+def attention_without_baseline(
+    results: Sequence[CaseResult], row_keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    failing = [
+        _result_item(r, k) for r, k in zip(results, row_keys, strict=True) if r.status == "fail"
+    ]
+    errors = [
+        _result_item(r, k) for r, k in zip(results, row_keys, strict=True) if r.status == "error"
+    ]
+    by: dict[BaseKey, list[tuple[CaseResult, str]]] = defaultdict(list)
+    for r, k in zip(results, row_keys, strict=True):
+        by[(r.suite, r.case_id, r.model, r.prompt)].append((r, k))
+    flaky = [
+        dict(
+            _result_item(rs[0][0], rs[0][1]),
+            flaky=f"{sum(r.status == 'pass' for r, _ in rs)}/{len(rs)} passed",
+        )
+        for rs in by.values()
+        if len({r.status for r, _ in rs} & {"pass", "fail"}) == 2
+    ]
+    return [
+        _list("failures", "Failures", failing, "status=fail"),
+        _list("errors", "Errors", errors, "status=error"),
+        _list("flaky", "Flaky across repeats", flaky, ""),
+    ]
+
+
+def _result_item(r: CaseResult, key: str) -> dict[str, Any]:
+    return {
+        "suite": r.suite,
+        "case_id": r.case_id,
+        "model": r.model,
+        "prompt": r.prompt,
+        "cand_status": r.status,
+        "cand_score": r.score,
+        "reason": _first_failure(r),
+        "key": key,
+    }
+
+
+def _first_failure(r: CaseResult) -> str:
+    if r.error:
+        return f"{r.error.kind}: {r.error.message}"[:300]
+    for a in r.assertions:
+        if a.passed is not True:
+            return f"{a.type}: {a.reason}"[:300]
+    return ""
+
+
+def _list(ident: str, title: str, items: list, filt: str, open_: bool = True) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "title": title,
+        "total": len(items),
+        "items": items[:LIST_LIMIT],
+        "filter": filt,
+        "open": open_,
+    }

@@ -1,0 +1,1 @@
+"""Records <-> disk: run folders (journal + manifest) and committed baselines."""

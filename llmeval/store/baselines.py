@@ -1,0 +1,218 @@
+"""Committed baselines: ``suites/baselines/<suite>.json``.
+
+One file per suite, written for review in a pull request: sorted keys and entries,
+numbers rounded to 6 digits, indent 2, trailing newline, and nothing that changes
+from run to run inside the entries (no run ids, timestamps, latencies or costs).
+The source run id and its timestamp sit at the top only. Saving the same run twice
+gives identical bytes.
+
+Each entry folds the repeats of one case x model x prompt: counts of passes, fails,
+errors and skips, the mean score, mean per-assertion scores, and one output (a failing
+one if any), truncated. ``load_baseline`` turns entries back into CaseResults (one
+per counted repeat) so ``analysis.diff.compare`` accepts a baseline like a run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from llmeval.analysis.cases import aggregate
+from llmeval.analysis.changes import suite_fingerprints
+from llmeval.domain.record import ERROR, FAIL, PASS, SKIPPED, AssertionResult, CaseResult
+from llmeval.errors import UsageError
+
+FORMAT = 1
+MAX_OUTPUT = 2000
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def baseline_path(root: Path, suite: str, suites_dir: str = "suites") -> Path:
+    if not _SAFE_NAME.fullmatch(suite) or ".." in suite:
+        raise UsageError(f"suite name {suite!r} cannot be used as a baseline file name")
+    return Path(root) / suites_dir / "baselines" / f"{suite}.json"
+
+
+def _round(x: Any) -> Any:
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return None
+        r = round(x, 6)
+        return 0.0 if r == 0 else r  # no "-0.0"
+    if isinstance(x, dict):
+        return {k: _round(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_round(v) for v in x]
+    return x
+
+
+def _truncate(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_OUTPUT:
+        return text
+    return text[:MAX_OUTPUT] + f"… [{len(text) - MAX_OUTPUT} more characters]"
+
+
+def _fingerprint(meta: Mapping[str, Any], suite: str, results: list[CaseResult]) -> dict:
+    refs = sorted({r.prompt for r in results})
+    shas = {r.prompt: r.prompt_sha for r in results}
+    meta_prompts = meta.get("prompts") or {}
+    aliases = sorted({r.model for r in results})
+    ids = {r.model: r.model_id for r in results}
+    meta_models = meta.get("models") or {}
+    models = {}
+    for a in aliases:
+        spec = meta_models.get(a)
+        spec = dict(spec) if isinstance(spec, Mapping) else {}
+        spec = {k: spec[k] for k in ("provider", "model", "model_id") if spec.get(k)}
+        if ids.get(a) and "model_id" not in spec:
+            spec["model_id"] = ids[a]
+        models[a] = spec
+    return {
+        "assertions": suite_fingerprints(meta).get(suite),
+        "config_sha": meta.get("config_sha"),
+        "judge": meta.get("judge"),
+        "models": models,
+        "prompts": {ref: meta_prompts.get(ref) or shas.get(ref) or "" for ref in refs},
+    }
+
+
+def baseline_document(
+    results: Iterable[CaseResult], meta: Mapping[str, Any], suite: str
+) -> dict[str, Any]:
+    """The baseline of one suite as a JSON-ready dict (pure)."""
+    mine = [r for r in results if r.suite == suite]
+    if not mine:
+        raise UsageError(f"run {meta.get('run_id', '?')} has no results for suite {suite!r}")
+    entries = []
+    for (_s, case_id, model, prompt), agg in sorted(aggregate(mine).items()):
+        shown = agg.shown
+        assert shown is not None
+        asserts = [
+            {k: v for k, v in a.to_json().items() if k not in ("reason", "details")}
+            for a in shown.assertions
+        ]
+        metrics = {name: sum(v) / len(v) for name, v in agg.metric_scores.items()}
+        entries.append(
+            {
+                "case_id": case_id,
+                "model": model,
+                "prompt": prompt,
+                "prompt_sha": agg.prompt_sha,
+                "status": agg.status,
+                "counts": {
+                    "pass": agg.passes,
+                    "fail": agg.fails,
+                    "error": agg.errors,
+                    "skipped": agg.skipped,
+                },
+                "score": agg.score,
+                "assertions": asserts,
+                "metrics": metrics,
+                "output": _truncate(agg.output),
+                "critical": agg.critical,
+            }
+        )
+    return _round(
+        {
+            "format": FORMAT,
+            "suite": suite,
+            "source_run": meta.get("run_id"),
+            "created_at": meta.get("finished_at")
+            or meta.get("started_at")
+            or meta.get("created_at"),
+            "fingerprint": _fingerprint(meta, suite, mine),
+            "entries": entries,
+        }
+    )
+
+
+def dump_baseline(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_baseline(
+    results: Iterable[CaseResult],
+    meta: Mapping[str, Any],
+    suite: str,
+    root: Path,
+    suites_dir: str = "suites",
+) -> Path:
+    """Write ``<root>/<suites_dir>/baselines/<suite>.json`` atomically; return its path."""
+    path = baseline_path(root, suite, suites_dir)
+    text = dump_baseline(baseline_document(results, meta, suite))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{suite}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _results_of(entry: Mapping[str, Any], suite: str, run_id: str) -> list[CaseResult]:
+    counts = entry.get("counts") or {}
+    # Scores per metric name (what compare reads), folded over repeats at save time.
+    rebuilt = tuple(
+        AssertionResult(name, None, score)
+        for name, score in sorted((entry.get("metrics") or {}).items())
+    )
+    out = []
+    statuses = (PASS, FAIL, ERROR, SKIPPED)
+    keys = ("pass", "fail", "error", "skipped")
+    repeat = 0
+    for status, k in zip(statuses, keys, strict=True):
+        for _ in range(int(counts.get(k, 0))):
+            scored = status in (PASS, FAIL)
+            out.append(
+                CaseResult(
+                    run_id=run_id,
+                    suite=suite,
+                    case_id=entry["case_id"],
+                    model=entry["model"],
+                    prompt=entry["prompt"],
+                    prompt_sha=entry.get("prompt_sha", ""),
+                    repeat=repeat,
+                    status=status,
+                    score=entry.get("score") if scored else None,
+                    output=entry.get("output"),
+                    assertions=rebuilt if scored else (),
+                    tags=("critical",) if entry.get("critical") else (),
+                )
+            )
+            repeat += 1
+    return out
+
+
+def load_baseline(path: Path) -> tuple[list[CaseResult], dict[str, Any]]:
+    """Read a baseline file: (results, meta shaped like a run manifest)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read baseline {path}: {e}") from e
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or "entries" not in doc:
+        raise UsageError(f"{path} is not an llmeval baseline (format {FORMAT})")
+    suite = doc["suite"]
+    fp = doc.get("fingerprint") or {}
+    source = doc.get("source_run") or ""
+    results = [r for e in doc["entries"] for r in _results_of(e, suite, source)]
+    meta: dict[str, Any] = {
+        "run_id": source,
+        "label": f"baseline {suite}" + (f" (from {source})" if source else ""),
+        "baseline": str(path),
+        "created_at": doc.get("created_at"),
+        "suites": {suite: {"fingerprint": fp.get("assertions")}},
+        "models": fp.get("models") or {},
+        "prompts": fp.get("prompts") or {},
+        "judge": fp.get("judge"),
+        "config_sha": fp.get("config_sha"),
+    }
+    return results, meta

@@ -1,0 +1,113 @@
+"""Run folders: ``.llmeval/runs/<run_id>/{results.jsonl, run.json}``."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from llmeval.errors import UsageError
+
+JOURNAL = "results.jsonl"
+MANIFEST = "run.json"
+
+
+def new_run_id(now: float | None = None) -> str:
+    """Sortable and unique: 20261127-041233-3f9a."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now if now is not None else time.time()))
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+def valid_run_id(run_id: str) -> bool:
+    return bool(run_id) and all(c.isalnum() or c in "-_." for c in run_id) and run_id[0] != "."
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file + rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def git_sha(root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = out.stdout.strip()
+    return sha if out.returncode == 0 and sha else None
+
+
+class RunStore:
+    def __init__(self, root: Path, runs_dir: str = ".llmeval/runs") -> None:
+        self.root = root
+        self.base = root / runs_dir
+
+    def run_dir(self, run_id: str) -> Path:
+        if not valid_run_id(run_id):
+            raise UsageError(f"invalid run id '{run_id}': use letters, digits, '-', '_' or '.'")
+        return self.base / run_id
+
+    def journal_path(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / JOURNAL
+
+    def manifest_path(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / MANIFEST
+
+    def read_manifest(self, run_id: str) -> dict[str, Any]:
+        path = self.manifest_path(run_id)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {}
+        except ValueError as e:
+            raise UsageError(f"{path}: unreadable run manifest: {e}") from None
+
+    def write_manifest(self, run_id: str, manifest: dict[str, Any]) -> None:
+        write_json(self.manifest_path(run_id), manifest)
+
+    def list_runs(self) -> list[str]:
+        if not self.base.is_dir():
+            return []
+        return sorted(p.name for p in self.base.iterdir() if (p / JOURNAL).exists())
+
+    def resolve(self, ref: str) -> Path:
+        """A run id, a unique id prefix, 'latest', or a path to a run folder."""
+        path = Path(ref)
+        if (path / JOURNAL).exists():
+            return path
+        runs = self.list_runs()
+        if ref == "latest":
+            if not runs:
+                raise UsageError(f"no runs yet in {self.base}")
+            return self.base / runs[-1]
+        if ref in runs:
+            return self.base / ref
+        matches = [r for r in runs if r.startswith(ref)]
+        if len(matches) == 1:
+            return self.base / matches[0]
+        if matches:
+            raise UsageError(f"run '{ref}' is ambiguous: {', '.join(matches[:5])}")
+        raise UsageError(f"no run '{ref}' in {self.base} (see `llmeval runs`)")

@@ -1,0 +1,183 @@
+"""Builders for report inputs: results, a run manifest, a comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmeval.domain.record import AssertionResult, CaseResult, ErrorInfo
+
+
+def result(
+    case_id: str = "refund-window",
+    *,
+    suite: str = "support-faq",
+    model: str = "gpt-mini",
+    prompt: str = "support@v2",
+    status: str = "pass",
+    score: float | None = 1.0,
+    output: str | None = "You can return items within 30 days.",
+    repeat: int = 0,
+    **kw: Any,
+) -> CaseResult:
+    defaults: dict[str, Any] = {
+        "assertions": (
+            AssertionResult(
+                "icontains",
+                status == "pass",
+                1.0 if status == "pass" else 0.0,
+                "looked for '30 days'",
+            ),
+        ),
+        "latency_ms": 420.0,
+        "tokens": {"input": 120, "output": 12},
+        "cost_usd": 0.00012,
+        "expected": "You can return items within 30 days.",
+        "vars": {"question": "How long do I have to return an item?"},
+        "messages": (
+            {"role": "system", "content": "You are a concise support agent."},
+            {"role": "user", "content": "Question: How long do I have to return an item?"},
+        ),
+        "tags": ("billing",),
+        "model_id": "gpt-4o-mini-2024-07-18",
+    }
+    defaults.update(kw)
+    return CaseResult(
+        run_id="run-cand",
+        suite=suite,
+        case_id=case_id,
+        model=model,
+        prompt=prompt,
+        prompt_sha="0123456789abcdef",
+        repeat=repeat,
+        status=status,
+        score=score,
+        output=output,
+        **defaults,
+    )
+
+
+def meta(run_id: str = "run-cand", **kw: Any) -> dict[str, Any]:
+    m: dict[str, Any] = {
+        "run_id": run_id,
+        "started_at": "2024-11-27T04:00:00Z",
+        "finished_at": "2024-11-27T04:01:40Z",
+        "llmeval_version": "0.1.0",
+        "git_sha": "deadbeefcafe1234",
+        "models": {
+            "gpt-mini": {
+                "provider": "openai",
+                "model": "gpt-4o-mini",
+                "model_id": "gpt-4o-mini-2024-07-18",
+            }
+        },
+        "prompts": {"support@v2": "0123456789abcdef"},
+        "summary": {},
+    }
+    m.update(kw)
+    return m
+
+
+def case_change(r: CaseResult, change: str, base_output: str | None, **kw: Any) -> dict:
+    d = {
+        "suite": r.suite,
+        "case_id": r.case_id,
+        "model": r.model,
+        "prompt": r.prompt,
+        "change": change,
+        "base_status": "pass",
+        "cand_status": r.status,
+        "base_score": 1.0,
+        "cand_score": r.score,
+        "base_output": base_output,
+        "cand_output": r.output,
+        "critical": False,
+    }
+    d.update(kw)
+    return d
+
+
+def comparison(cases: list[dict], *, passed: bool = False, **kw: Any) -> dict[str, Any]:
+    c: dict[str, Any] = {
+        "base": {"run_id": "run-base", "label": "main"},
+        "cand": {"run_id": "run-cand", "label": "PR 42"},
+        "changes": ["prompt support v1 → v2"],
+        "gate": {"passed": passed, "reasons": [] if passed else ["1 critical case regressed"]},
+        "metrics": [],
+        "cases": cases,
+        "counts": {},
+    }
+    c.update(kw)
+    return c
+
+
+def mixed_run() -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
+    """A small run with every status and change kind, against a baseline."""
+    results = [
+        result(
+            "refund-window",
+            status="fail",
+            score=0.2,
+            output="You can return items within 14 days.",
+            assertions=(
+                AssertionResult("icontains", False, 0.0, "'30 days' not found"),
+                AssertionResult(
+                    "llm-rubric", False, 0.2, "The judge says: window is wrong (14 vs 30)."
+                ),
+            ),
+        ),
+        result("shipping-time", suite="support-faq", tags=("shipping",)),
+        result("greeting", model="local-llama", tags=("tone",), output="Hello there, friend!"),
+        result(
+            "timeout-case",
+            status="error",
+            score=None,
+            output=None,
+            error=ErrorInfo("timeout", "provider timed out after 60 s"),
+        ),
+        result("label-1", suite="classify", status="pass", tags=("labels",)),
+        result("label-2", suite="classify", status="skipped", score=None),
+        result("flaky-one", status="pass", repeat=0),
+        result("flaky-one", status="fail", score=0.0, repeat=1),
+    ]
+    changes = [
+        case_change(results[0], "regressed", "You can return items within 30 days.", critical=True),
+        case_change(results[1], "unchanged", results[1].output, base_status="pass"),
+        case_change(results[2], "new", None, base_status=None, base_score=None),
+        case_change(results[3], "errored", "You can return items within 30 days."),
+        case_change(results[4], "fixed", "wrong label", base_status="fail", base_score=0.0),
+        case_change(results[6], "flaky", results[6].output),
+        {
+            "suite": "support-faq",
+            "case_id": "old-case",
+            "model": "gpt-mini",
+            "prompt": "support@v2",
+            "change": "removed",
+            "base_status": "pass",
+            "cand_status": None,
+            "base_score": 1.0,
+            "cand_score": None,
+            "base_output": "an answer from the old run",
+            "cand_output": None,
+            "critical": False,
+        },
+    ]
+    metrics = [
+        {
+            "suite": "support-faq",
+            "model": "gpt-mini",
+            "prompt": "support@v2",
+            "metric": "score",
+            "n": 5,
+            "base_mean": 0.95,
+            "cand_mean": 0.7,
+            "delta": -0.25,
+            "ci_low": -0.4,
+            "ci_high": -0.1,
+            "p_value": 0.01,
+            "p_adjusted": 0.02,
+            "significant": True,
+            "base_ci": [0.8, 1.0],
+            "cand_ci": [0.5, 0.9],
+        },
+    ]
+    return results, meta(), comparison(changes, metrics=metrics)
