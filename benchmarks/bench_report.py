@@ -1,6 +1,7 @@
 """How fast a 10,000-case HTML report renders, how big it is, how fast it opens and filters.
 
     python benchmarks/bench_report.py [--cases 10000] [--out PATH] [--screenshot PNG]
+    python benchmarks/bench_report.py --html reports/latest.html --screenshot docs/report.png
 
 Prints: render time in Python, file size, time to interactive in headless Chromium
 (navigation start until the page's script has rendered the first rows and set
@@ -66,7 +67,11 @@ def generate(n: int, seed: int = 7) -> tuple[list[CaseResult], dict[str, Any], d
         prompt = PROMPTS[(i // 12) % 2]
         long = rnd.random() < 0.02
         out = _text(rnd, 9000 if long else int(rnd.lognormvariate(6.2, 0.7)))
-        status = rnd.choices(["pass", "fail", "error", "skipped"], [82, 13, 3, 2])[0]
+        change = rnd.choices(
+            ["unchanged", "regressed", "fixed", "flaky", "errored"], [88, 5, 4, 2, 1]
+        )[0]
+        forced = {"regressed": "fail", "fixed": "pass", "errored": "error"}.get(change)
+        status = forced or rnd.choices(["pass", "fail", "error", "skipped"], [82, 13, 3, 2])[0]
         score = (
             None
             if status in ("error", "skipped")
@@ -123,9 +128,6 @@ def generate(n: int, seed: int = 7) -> tuple[list[CaseResult], dict[str, Any], d
             tags=(rnd.choice(["billing", "shipping", "tone", "edge"]),),
         )
         results.append(r)
-        change = rnd.choices(
-            ["unchanged", "regressed", "fixed", "flaky", "errored"], [88, 5, 4, 2, 1]
-        )[0]
         base = out if change == "unchanged" else out.replace(" the ", " a ", 3) + " thanks"
         changes.append(
             {
@@ -134,7 +136,9 @@ def generate(n: int, seed: int = 7) -> tuple[list[CaseResult], dict[str, Any], d
                 "model": model,
                 "prompt": prompt,
                 "change": change,
-                "base_status": "pass" if change == "regressed" else status,
+                "base_status": {"regressed": "pass", "fixed": "fail", "errored": "pass"}.get(
+                    change, status
+                ),
                 "cand_status": status,
                 "base_score": 0.9,
                 "cand_score": score,
@@ -239,26 +243,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--screenshot", type=Path, default=None)
+    ap.add_argument("--html", type=Path, default=None, help="measure an existing report instead")
     args = ap.parse_args(argv)
 
-    results, meta, comparison = generate(args.cases)
-    t = time.perf_counter()
-    html = render_html(results, meta, comparison)
-    render_s = time.perf_counter() - t
-    out = args.out or Path(tempfile.mkdtemp()) / "bench-report.html"
-    write_report(out, html)
+    render_s = 0.0
+    if args.html:
+        out = args.html
+    else:
+        results, meta, comparison = generate(args.cases)
+        t = time.perf_counter()
+        html = render_html(results, meta, comparison)
+        render_s = time.perf_counter() - t
+        out = args.out or Path(tempfile.mkdtemp()) / "bench-report.html"
+        write_report(out, html)
     size = out.stat().st_size
     figures = measure_browser(out, args.screenshot)
-    print(f"cases                 {args.cases:>10,}")
-    print(f"render (python)       {render_s * 1000:>10.0f} ms")
-    print(f"file size             {size / 1e6:>10.2f} MB  ({size / args.cases / 1000:.2f} KB/case)")
+    if not args.html:
+        print(f"cases                 {args.cases:>10,}")
+        print(f"render (python)       {render_s * 1000:>10.0f} ms")
+    per_case = "" if args.html else f"  ({size / args.cases / 1000:.2f} KB/case)"
+    print(f"file size             {size / 1e6:>10.2f} MB{per_case}")
     print(
         f"time to interactive   {figures['tti_ms']:>10.0f} ms  (median of 3; first "
         f"{figures['tti_first_ms']:.0f} ms)  target < 2000 ms"
     )
     for key in ("status_filter_ms", "select_filter_ms", "search_first_ms", "search_again_ms"):
         print(f"{key.removesuffix('_ms').replace('_', ' '):<22}{figures[key]:>10.1f} ms")
-    print(f"report                {out}")
+    if args.out or args.html:
+        print(f"report                {out}")
+    else:
+        out.unlink()
     return 0 if figures["tti_ms"] < 2000 else 1
 
 

@@ -14,128 +14,40 @@ never in a p-value, so they cannot make a drop "significant" on their own.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llmeval.analysis import stats
 from llmeval.analysis.cases import FLAKY, CaseAgg, aggregate, pairing_keys
 from llmeval.analysis.changes import IncomparableError, explain
+from llmeval.analysis.comparison import CHANGES, CaseRow, Comparison, MetricRow, RunRef
 from llmeval.domain.record import ERROR, FAIL, PASS, CaseResult
 
-if TYPE_CHECKING:
-    from llmeval.analysis.gate import GateResult
-
-__all__ = ["CHANGES", "CaseRow", "Comparison", "IncomparableError", "MetricRow", "compare"]
-
-CHANGES = ("regressed", "fixed", "new", "removed", "flaky", "errored", "unchanged")
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
-
-
-@dataclass(frozen=True, slots=True)
-class RunRef:
-    run_id: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class MetricRow:
-    suite: str
-    model: str
-    prompt: str
-    metric: str
-    n: int
-    base_mean: float
-    cand_mean: float
-    delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    p_adjusted: float
-    significant: bool
-    base_ci: tuple[float, float]
-    cand_ci: tuple[float, float]
-
-    def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for name in self.__slots__:  # type: ignore[attr-defined]
-            v = getattr(self, name)
-            d[name] = [_num(x) for x in v] if isinstance(v, tuple) else _num(v)
-        return d
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRow:
-    suite: str
-    case_id: str
-    model: str
-    prompt: str
-    change: str
-    base_status: str | None
-    cand_status: str | None
-    base_score: float | None
-    cand_score: float | None
-    base_output: str | None
-    cand_output: str | None
-    critical: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    base: RunRef
-    cand: RunRef
-    changes: tuple[str, ...]
-    metrics: tuple[MetricRow, ...]
-    cases: tuple[CaseRow, ...]
-    alpha: float = 0.05
-    gate: GateResult | None = field(default=None, compare=False)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(CHANGES, 0)
-        for c in self.cases:
-            out[c.change] += 1
-        return out
-
-    @property
-    def suites(self) -> set[str]:
-        return {c.suite for c in self.cases}
-
-    def by_change(self, change: str) -> list[CaseRow]:
-        return [c for c in self.cases if c.change == change]
-
-    def with_gate(self, gate: GateResult) -> Comparison:
-        return replace(self, gate=gate)
-
-    def to_json(self) -> dict[str, Any]:
-        gate = self.gate
-        if gate is None:  # default policy, no summary: only the comparison decides
-            from llmeval.analysis.gate import decide
-            from llmeval.domain.project import GatePolicy
-
-            gate = decide(self, [], GatePolicy(alpha=self.alpha), {})
-        return {
-            "base": {"run_id": self.base.run_id, "label": self.base.label},
-            "cand": {"run_id": self.cand.run_id, "label": self.cand.label},
-            "changes": list(self.changes),
-            "gate": {"passed": gate.passed, "reasons": list(gate.reasons)},
-            "metrics": [m.to_json() for m in self.metrics],
-            "cases": [c.to_json() for c in self.cases],
-            "counts": self.counts,
-        }
+__all__ = [
+    "CHANGES",
+    "CaseRow",
+    "Comparison",
+    "IncomparableError",
+    "MetricRow",
+    "RunRef",
+    "compare",
+]
 
 
 def _ref(meta: Mapping[str, Any], results: Sequence[CaseResult]) -> RunRef:
     run_id = str(meta.get("run_id") or (results[0].run_id if results else ""))
     return RunRef(run_id, str(meta.get("label") or run_id))
+
+
+def _with_inputs(meta: Mapping[str, Any], results: Sequence[CaseResult]) -> Mapping[str, Any]:
+    """Fill prompts {ref: sha} and models {alias: {model_id}} from results if meta lacks them."""
+    extra: dict[str, Any] = {}
+    if not meta.get("prompts"):
+        extra["prompts"] = {r.prompt: r.prompt_sha for r in results}
+    if not meta.get("models"):
+        extra["models"] = {r.model: {"model_id": r.model_id} for r in results if r.model_id}
+    return {**meta, **extra} if extra else meta
 
 
 def _critical_from_meta(meta: Mapping[str, Any]) -> set[tuple[str, str]]:
@@ -186,7 +98,9 @@ def compare(
     """
     b_agg, c_agg = aggregate(base), aggregate(cand)
     common_suites = {k[0] for k in b_agg} & {k[0] for k in c_agg}
-    changes, blocking = explain(base_meta, cand_meta, common_suites)
+    changes, blocking = explain(
+        _with_inputs(base_meta, base), _with_inputs(cand_meta, cand), common_suites
+    )
     if blocking and not allow_changed_judge:
         raise IncomparableError(
             "cannot compare these runs: "

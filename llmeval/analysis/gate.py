@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from llmeval.domain.project import GatePolicy
 
 if TYPE_CHECKING:
-    from llmeval.analysis.diff import Comparison
+    from llmeval.analysis.diff import Comparison, MetricRow
 
 _EPS = 1e-12
 _POLICY_KEYS = {f.name for f in dataclasses.fields(GatePolicy)}
@@ -44,6 +44,9 @@ class GroupSummary:
     skipped: int = 0
     pass_rate: float | None = None
     min_pass_rate: float | None = None
+    flaky: tuple[str, ...] = ()  # case ids whose repeats disagree (summary "repeats.flaky")
+    failed_cases: tuple[str, ...] = ()
+    error_cases: tuple[str, ...] = ()
 
     @classmethod
     def coerce(cls, g: Any) -> GroupSummary:
@@ -66,6 +69,9 @@ class GroupSummary:
             skipped=int(get("skipped", 0) or 0),
             pass_rate=get("pass_rate"),
             min_pass_rate=get("min_pass_rate"),
+            flaky=tuple((get("repeats") or {}).get("flaky") or get("flaky") or ()),
+            failed_cases=tuple(get("failed_cases") or ()),
+            error_cases=tuple(get("error_cases") or ()),
         )
 
     @property
@@ -143,22 +149,32 @@ def decide(
                 critical.append(f"critical case {where} went pass → fail")
             elif c.change == "flaky":
                 flaky.append(where)
+        # Rows of one group with the same numbers (score == pass/fail with one
+        # assertion) are one drop: one reason naming every metric.
+        same: dict[tuple, list[MetricRow]] = {}
         for m in comparison.metrics:
             pol = suite_policy(policy, suite_policies, m.suite)
             if m.p_adjusted < pol.alpha and -m.delta >= pol.min_effect - _EPS:
-                drops.append(
-                    (
-                        m.delta,
-                        f"{_where(m.suite, m.model, m.prompt)}: {m.metric} dropped "
-                        f"{_fmt(m.metric, m.base_mean)} → {_fmt(m.metric, m.cand_mean)} "
-                        f"({_fmt_delta(m.metric, m.delta)}, 95% CI "
-                        f"[{_fmt_delta(m.metric, m.ci_low)}, {_fmt_delta(m.metric, m.ci_high)}], "
-                        f"p_adj={m.p_adjusted:.3g}, n={m.n})",
-                    )
+                key = (m.suite, m.model, m.prompt, m.n, m.base_mean, m.cand_mean, m.p_adjusted)
+                same.setdefault(key, []).append(m)
+        for rows in same.values():
+            m = rows[0]
+            also = f"; same drop in {', '.join(r.metric for r in rows[1:])}" if rows[1:] else ""
+            drops.append(
+                (
+                    m.delta,
+                    f"{_where(m.suite, m.model, m.prompt)}: {m.metric} dropped "
+                    f"{_fmt(m.metric, m.base_mean)} → {_fmt(m.metric, m.cand_mean)} "
+                    f"({_fmt_delta(m.metric, m.delta)}, 95% CI "
+                    f"[{_fmt_delta(m.metric, m.ci_low)}, {_fmt_delta(m.metric, m.ci_high)}], "
+                    f"p_adj={m.p_adjusted:.3g}, n={m.n}{also})",
                 )
+            )
 
     over_budget = False
     for g in groups:
+        if g.suite not in compared_suites:  # else the comparison already listed them
+            flaky += [f"{g.suite}/{c} [{g.model}, {g.prompt}]" for c in g.flaky]
         pol = suite_policy(policy, suite_policies, g.suite)
         floor = g.min_pass_rate if g.min_pass_rate is not None else pol.min_pass_rate
         if floor is None and g.suite not in compared_suites:

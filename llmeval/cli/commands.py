@@ -1,7 +1,9 @@
 """Imports every command module so each registers itself on the app."""
 
 from llmeval.cli import (  # noqa: F401
+    baseline,
     cache,
+    diff,
     init,
     judge,
     prompts,

@@ -7,6 +7,23 @@ from typing import Any
 from llmeval.cli import exits
 
 
+def over_limit_lines(plan: Any) -> list[str]:
+    """One line per case x model x prompt over the model's max_input_tokens."""
+    seen, lines = set(), []
+    for item in plan.over_limit:
+        key = item.key[:4]
+        if key in seen:
+            continue
+        seen.add(key)
+        where = item.case.location or item.suite.path
+        lines.append(
+            f"{where}: case '{item.case.id}' is ~{item.over_limit} input tokens, over "
+            f"max_input_tokens {item.model.max_input_tokens} of model '{item.model.alias}' "
+            f"({item.prompt.ref}): it will not be sent"
+        )
+    return lines
+
+
 def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     from llmeval.engine.estimate import estimate_plan
     from llmeval.engine.plan import build_plan
@@ -30,7 +47,7 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     if as_json:
         from llmeval.cli.run import emit_json
 
-        emit_json({"dry_run": True, **est})
+        emit_json({"dry_run": True, **est, "over_limit": over_limit_lines(plan)})
         return exits.OK
     from rich.console import Console
     from rich.markup import escape
@@ -75,6 +92,8 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
         f"{len(plan.suites)} suites × {n_cases} cases × {len(plan.models)} models × "
         f"{len(plan.prompts)} prompts × {sel.repeat} repeats = {len(plan.items)} results"
     )
+    for line in over_limit_lines(plan):
+        con.print(f"[yellow]input too long:[/] {escape(line)}")
     if est["unpriced"]:
         con.print(
             f"[yellow]no price known for:[/] {', '.join(est['unpriced'])} (set price: in llmeval.yaml)"

@@ -1,12 +1,15 @@
-"""Baseline lookup and the gate decision for ``llmeval run``."""
+"""Baseline lookup and the gate decision, shared by ``run --baseline`` and ``diff``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from llmeval.errors import UsageError
 
 
 class Baselines:
-    """Baseline results for the suites of a run (from files or a run folder)."""
+    """Baseline results for the suites of a run, from baseline files or a run folder."""
 
     def __init__(self, results: list[Any], meta: dict[str, Any], label: str) -> None:
         self.results = results
@@ -21,38 +24,95 @@ class Baselines:
         }
 
 
+def _merge(metas: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"models": {}, "prompts": {}, "suites": {}}
+    for m in metas:
+        for key in ("models", "prompts", "suites"):
+            out[key].update(m.get(key) or {})
+        for key, value in m.items():
+            if key not in out:
+                out[key] = value
+    return out
+
+
+def baseline_path(project: Any, suite: str) -> Path:
+    return project.root / project.settings.suites_dir / "baselines" / f"{suite}.json"
+
+
+def load_ref(project: Any, ref: str) -> tuple[list[Any], dict[str, Any], str]:
+    """A run (id, prefix, 'latest', folder) or a baseline file -> (results, meta, label)."""
+    from llmeval.store.baselines import load_baseline
+
+    path = Path(ref)
+    if path.suffix == ".json" and path.is_file():
+        results, meta = load_baseline(path)
+        return results, meta, str(path)
+    from llmeval.cli.runs import load_run
+
+    run_dir, results, meta = load_run(project.root, ref)
+    return results, meta, run_dir.name
+
+
 def load_baselines(project: Any, ref: str, suites: list[str]) -> Baselines | None:
-    raise NotImplementedError
+    """``auto``: the committed baseline of each selected suite (None if there is none)."""
+    if ref != "auto":
+        results, meta, label = load_ref(project, ref)
+        return Baselines(results, meta, label)
+    from llmeval.store.baselines import load_baseline
+
+    names = suites or list(project.suites)
+    found = [(n, baseline_path(project, n)) for n in names if baseline_path(project, n).exists()]
+    if not found:
+        return None
+    results: list[Any] = []
+    metas = []
+    for _, path in found:
+        rs, meta = load_baseline(path)
+        results.extend(rs)
+        metas.append(meta)
+    return Baselines(results, _merge(metas), ", ".join(str(p.name) for _, p in found))
 
 
 def gate_run(
     project: Any, report: Any, baselines: Baselines | None, *, allow_changed: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(gate dict, comparison dict or None). Gate: {passed, incomplete, reasons, flaky}."""
+    """(gate dict, comparison dict or None) for a finished run."""
+    from llmeval.analysis.gate import decide
+
     policy = project.settings.gate
-    summary = report.manifest["summary"]
-    reasons: list[str] = []
-    incomplete = False
-    tot = summary["totals"]
+    suite_policies = {s.name: s.gate for s in report.plan.suites if s.gate}
+    comparison = None
+    if baselines is not None:
+        from llmeval.analysis.changes import IncomparableError
+        from llmeval.analysis.diff import compare
+
+        suites = {s.name for s in report.plan.suites}
+        base = [r for r in baselines.results if r.suite in suites]
+        try:
+            comparison = compare(
+                base,
+                report.results,
+                baselines.meta,
+                report.manifest,
+                allow_changed_judge=allow_changed,
+                alpha=policy.alpha,
+            )
+        except IncomparableError as e:
+            raise UsageError(str(e)) from None
+    result = decide(comparison, report.manifest["summary"]["groups"], policy, suite_policies)
+    gate = result.to_json()
+    reasons = list(gate["reasons"])
+    incomplete = bool(result.errors_over_budget)
     if report.not_run:
         incomplete = True
         why = report.outcome.stop_reason or "provider stopped"
-        reasons.append(
-            f"{report.not_run} results not run ({why}); resume with --resume {report.run_id}"
+        reasons.insert(
+            0, f"{report.not_run} results not run ({why}); resume with --resume {report.run_id}"
         )
-    if tot["n"] and tot["errors"] / tot["n"] > policy.max_error_rate:
-        incomplete = True
-        ids = sorted({r.case_id for r in report.results if r.status == "error"})
-        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-        reasons.append(
-            f"{tot['errors']} errors exceed the error budget ({policy.max_error_rate:.0%}): {shown}"
-        )
-    for g in summary["groups"]:
-        floor = g.get("min_pass_rate")
-        floor = 1.0 if floor is None else floor
-        if g["pass_rate"] is not None and g["pass_rate"] < floor - 1e-12:
-            reasons.append(
-                f"{g['suite']} [{g['model']} {g['prompt']}]: pass rate {g['pass_rate']:.1%}"
-                f" below min_pass_rate {floor:.0%}"
-            )
-    return {"passed": not reasons, "incomplete": incomplete, "reasons": reasons, "flaky": []}, None
+    gate.update(passed=not reasons, reasons=reasons, incomplete=incomplete)
+    if baselines is not None:
+        gate["baseline"] = baselines.label
+    comp_json = comparison.with_gate(result).to_json() if comparison is not None else None
+    if comp_json is not None:
+        comp_json["gate"] = {"passed": gate["passed"], "reasons": reasons}
+    return gate, comp_json

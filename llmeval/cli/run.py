@@ -31,7 +31,7 @@ def run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and cost; call nothing."),
     baseline: str = typer.Option(None, "--baseline", help="'auto' or a baseline/run to gate on."),
     allow_changed: bool = typer.Option(
-        False, "--allow-changed", help="Compare even if the judge or assertions changed."
+        False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
     ),
     junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
     markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),

@@ -52,6 +52,8 @@ def run(
     from llmeval.cli.gating import load_baselines
 
     baselines = load_baselines(project, baseline, suites) if baseline else None
+    if baseline == "auto" and baselines is None:
+        output.err("note: no committed baseline for these suites; gating on min_pass_rate only")
     if baselines is not None:
         cfg.baseline_outputs = baselines.outputs()
 

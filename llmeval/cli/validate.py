@@ -40,5 +40,25 @@ def validate(
             f"ok: {len(project.suites)} suites, {n_cases} cases, {n_prompts} prompt versions, "
             f"{len(plan.items)} results planned"
         )
+        from llmeval.cli.dry_run import over_limit_lines
+
+        for line in over_limit_lines(plan):
+            output.err(f"warning: {line}")
         if not project.suites:
             raise typer.Exit(exits.NOTHING)
+
+
+@app.command()
+def schema(
+    kind: str = typer.Argument("suite", help="suite"),
+) -> None:
+    """Print the JSON Schema of suite files (for editor completion)."""
+    import json
+
+    with output.errors_to_exit():
+        from llmeval.config.schema import suite_json_schema
+        from llmeval.errors import UsageError
+
+        if kind != "suite":
+            raise UsageError(f"unknown schema '{kind}' (known: suite)")
+        typer.echo(json.dumps(suite_json_schema(), indent=2))

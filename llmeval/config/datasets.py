@@ -59,7 +59,11 @@ def read_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:
         return []
     if suffix in (".yaml", ".yml"):
         return _yaml_rows(path, file, errors)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        errors.append(ConfigError(f"cannot read dataset: {e.strerror}", Location(file)))
+        return []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -6,6 +6,7 @@ Every problem in every file is collected, then raised at once as ``ConfigErrors`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,11 @@ def _select(
     chosen, names, matched = [], [], set()
     for path in files:
         picked = not only or path in by_path
+        if not picked:
+            peek = _peek_name(path)
+            if peek is not None and peek not in by_name:
+                names.append(peek)
+                continue  # clearly another suite: not worth a full parse
         try:
             raw = load_yaml(path, display(path, root))
         except ConfigErrors as e:
@@ -127,6 +133,22 @@ def _select(
         if item not in matched:
             errors.append(ConfigError(f"no suite named '{item}'{hint(item, names)}"))
     return chosen
+
+
+_NAME_LINE = re.compile(r"""^name:[ \t]*(["']?)([^"'#\n]*?)\1[ \t]*(?:#.*)?$""", re.M)
+
+
+def _peek_name(path: Path) -> str | None:
+    """A suite's name from a top-level ``name:`` line, or its stem when the file has no
+    ``name`` at all; None when only a real parse can tell."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    m = _NAME_LINE.search(text)
+    if m and m.group(2):
+        return m.group(2)
+    return path.stem if "name" not in text else None
 
 
 def _load(

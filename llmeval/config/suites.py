@@ -44,6 +44,8 @@ class _Defaults:
 def suite_name(raw: Any, path: Path) -> str:
     """The suite's name (``name:`` or the file stem) without validating the rest."""
     name = raw.get("name") if isinstance(raw, dict) else None
+    if isinstance(name, int | float) and not isinstance(name, bool):
+        name = str(name)  # as the schema coerces it
     return name if isinstance(name, str) and name else path.stem
 
 

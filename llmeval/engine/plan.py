@@ -18,6 +18,7 @@ from llmeval.domain.suite import AssertionSpec, Case, Suite
 from llmeval.errors import ConfigError, ConfigErrors, UsageError
 from llmeval.metrics import registry
 from llmeval.metrics.base import BuildContext, MetricDef
+from llmeval.safety.redact import Redaction, redact_vars
 
 Key = tuple[str, str, str, str, int]
 
@@ -39,6 +40,15 @@ class WorkItem:
     messages: tuple[Message, ...]
     params: dict[str, Any]
     assertions: tuple[CompiledAssertion, ...]
+    # PII in the vars replaced before rendering (suite or model ``redact: true``);
+    # holds the placeholder -> original mapping, in memory only
+    redaction: Redaction | None = None
+    over_limit: int | None = None  # estimated input tokens, when over max_input_tokens
+
+    @property
+    def sent_vars(self) -> dict[str, Any]:
+        """The vars that leave the machine (and are journaled): redacted if redacting."""
+        return dict(self.redaction.vars if self.redaction else self.case.vars)
 
     @property
     def key(self) -> Key:
@@ -62,12 +72,27 @@ class Plan:
     def pending(self, done: set[Key]) -> Iterator[WorkItem]:
         return (i for i in self.items if i.key not in done)
 
+    @property
+    def over_limit(self) -> tuple[WorkItem, ...]:
+        """Items over their model's max_input_tokens: journaled as errors, never sent."""
+        return tuple(i for i in self.items if i.over_limit is not None)
+
 
 def _prompts_of(project: Project, suite: Suite) -> list[PromptTemplate]:
     from llmeval.config.prompts import resolve_prompt
 
     refs = suite.prompts or ("inline",)
     return [resolve_prompt(project.prompts, ref, suite.location) for ref in refs]
+
+
+def _over_limit(spec: ModelSpec, messages: tuple[Message, ...]) -> int | None:
+    """Estimated input tokens if over the model's ``max_input_tokens``, else None."""
+    if spec.max_input_tokens is None:
+        return None
+    from llmeval.providers.tokens import estimate_tokens
+
+    n = estimate_tokens(spec, messages)
+    return n if n > spec.max_input_tokens else None
 
 
 def _selected(case: Case, tags: Sequence[str], pattern: re.Pattern[str] | None) -> bool:
@@ -129,19 +154,45 @@ def build_plan(
             except ConfigError as e:
                 errors.append(e)
                 continue
+            redacted: Redaction | None = None
             for prompt in prompts:
-                try:
-                    messages = render_messages(prompt, case.vars)
-                except ConfigError as e:
-                    if e.location is None:
-                        e.location = case.location
-                    errors.append(e)
-                    continue
+                # rendered once per prompt with the plain vars, once with the redacted ones
+                rendered: dict[bool, tuple[Message, ...] | None] = {}
                 for spec in specs:
+                    redact = suite.redact or spec.redact
+                    if redact and redacted is None:
+                        redacted = redact_vars(case.vars)
+                    redaction = redacted if redact else None
+                    if redact not in rendered:
+                        try:
+                            rendered[redact] = render_messages(
+                                prompt, redaction.vars if redaction else case.vars
+                            )
+                        except ConfigError as e:
+                            if e.location is None:
+                                e.location = case.location
+                            if None not in rendered.values():  # one report per prompt
+                                errors.append(e)
+                            rendered[redact] = None
+                    messages = rendered[redact]
+                    if messages is None:
+                        continue
                     params = {**prompt.params, **spec.params}
+                    over = _over_limit(spec, messages)
                     for r in range(repeat):
                         items.append(
-                            WorkItem(suite, case, spec, prompt, r, messages, params, asserts)
+                            WorkItem(
+                                suite,
+                                case,
+                                spec,
+                                prompt,
+                                r,
+                                messages,
+                                params,
+                                asserts,
+                                redaction,
+                                over,
+                            )  # fmt: skip
                         )
     if errors:
         raise ConfigErrors(errors)

@@ -47,6 +47,7 @@ class RunOutcome:
     stop_reason: str | None = None  # interrupted | budget | None
     notices: list[str] = field(default_factory=list)
     dead_models: dict[str, str] = field(default_factory=dict)  # alias -> why
+    redactions: int = 0  # PII values replaced by placeholders in requests sent
 
 
 def _redact(text: str) -> str:
@@ -55,6 +56,15 @@ def _redact(text: str) -> str:
     except ImportError:  # pragma: no cover - secrets module always ships
         return text
     return redact(text)
+
+
+def _too_long(item: WorkItem) -> ErrorInfo:
+    limit = item.model.max_input_tokens
+    return ErrorInfo(
+        "input_too_long",
+        f"~{item.over_limit} input tokens is over max_input_tokens {limit} of model "
+        f"'{item.model.alias}'; not sent",
+    )
 
 
 class Runner:
@@ -119,14 +129,15 @@ class Runner:
 
     async def _worker(self, pending: Any, stop: asyncio.Event) -> None:
         for item in pending:
-            if stop.is_set():
+            if stop.is_set() or self.outcome.stop_reason == "budget":
                 return
             if item.model.alias in self.outcome.dead_models:
                 continue
             est = self.estimate(item) if self.estimate else 0.0
             if not self._reserve(est):
+                # take no new work, but let the calls in flight (within budget,
+                # already paid for) finish and be journaled; stop.set() would cancel them
                 self.outcome.stop_reason = "budget"
-                stop.set()
                 return
             try:
                 await self._process(item)
@@ -151,7 +162,7 @@ class Runner:
             messages=item.messages,
             params=item.params,
             repeat=item.repeat,
-            vars=dict(item.case.vars),
+            vars=item.sent_vars,
         )
         timeout = self.options.case_timeout_s
         if timeout is None:
@@ -164,7 +175,13 @@ class Runner:
         completion: Completion | None = None
         error: ErrorInfo | None = None
         try:
-            completion = await self._call(item)
+            if item.over_limit is not None:
+                # reported by the plan; never sent, so no cost and no provider error
+                error = _too_long(item)
+            else:
+                if item.redaction is not None:
+                    self.outcome.redactions += item.redaction.count
+                completion = await self._call(item)
         except CircuitOpenError as e:
             self._kill_model(item.model.alias, _redact(e.message))
             raise _NotRun from e
@@ -204,7 +221,7 @@ class Runner:
             prompt_sha=item.prompt.sha,
             repeat=item.repeat,
             expected=item.case.expected,
-            vars=dict(item.case.vars),
+            vars=item.sent_vars,  # redacted when redacting: originals are never journaled
             messages=tuple({"role": m.role, "content": m.content} for m in item.messages),
             tags=item.case.tags,
             finished_at=self.wall(),
@@ -221,7 +238,8 @@ class Runner:
         tokens = {"input": c.input_tokens, "output": c.output_tokens}
         services = self.services_for(item)
         ctx = ScoreContext(
-            output=c.text,
+            # scorers see the originals; the journal keeps the placeholders
+            output=item.redaction.restore(c.text) if item.redaction else c.text,
             case=item.case,
             latency_ms=latency,
             cost_usd=cost,

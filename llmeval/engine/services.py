@@ -54,6 +54,10 @@ class EngineServices:
     def load_prompt(self, ref: str) -> PromptTemplate:
         return self._load_prompt(ref)
 
+    def resolve_model(self, name: str) -> ModelSpec:
+        """A model spec by alias or ``provider:model`` (e.g. for the moderation endpoint)."""
+        return self._resolve(name)
+
     async def complete_judge(
         self, messages: tuple[Message, ...], model: str | None, repeat: int
     ) -> tuple[Completion, float | None]:

@@ -90,20 +90,40 @@ def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
     return chosen
 
 
-def _fingerprints(plan: Plan) -> dict[str, Any]:
-    import hashlib
+def _spec_key(a: Any) -> str:
     import json
+
+    return json.dumps(
+        [a.name, a.value, a.threshold, a.weight, a.metric, a.options], sort_keys=True, default=str
+    )
+
+
+def _fingerprints(plan: Plan) -> dict[str, Any]:
+    """Per suite: a hash of what scores *every* case — the shared (defaults) assertions and
+    all judge assertions. A change there makes a baseline comparison meaningless; an edit
+    to one case's own assertions only shows up as that case's result."""
+    import hashlib
+
+    from llmeval.metrics import registry
 
     out = {}
     for suite in plan.suites:
-        spec = [
-            [c.id, [(a.name, repr(a.value), a.threshold, a.weight) for a in c.assertions]]
-            for c in suite.cases
-        ]
-        blob = json.dumps(spec, sort_keys=True, default=str).encode()
+        shared: set[Any] | None = None
+        judged: set[str] = set()
+        for c in suite.cases:
+            specs = set(c.assertions)
+            shared = specs if shared is None else shared & specs
+            for a in c.assertions:
+                try:
+                    if registry.get(a.type).judge:
+                        judged.add(_spec_key(a))
+                except Exception:
+                    pass
+        keys = sorted({_spec_key(a) for a in shared or ()} | judged)
+        blob = "\n".join(keys + [repr(sorted(suite.gate.items()))]).encode()
         out[suite.name] = {
             "path": suite.path,
-            "assertions_sha": hashlib.sha256(blob).hexdigest()[:16],
+            "fingerprint": hashlib.sha256(blob).hexdigest()[:16],
             "min_pass_rate": suite.min_pass_rate,
             "critical": sorted(c.id for c in suite.cases if c.critical),
         }
@@ -128,19 +148,40 @@ def _manifest(
         "selection": cfg.selection.to_json(),
         "cache_mode": cfg.cache_mode,
         "max_cost_usd": cfg.max_cost_usd,
-        "judge": project.settings.judge,
+        "judge": _judge_meta(project),
         "suites": _fingerprints(plan),
         "models": {
             a: {
                 "provider": s.provider,
                 "model": s.model,
-                "model_ids": sorted(model_ids.get(a, ())),
+                "model_id": ",".join(sorted(model_ids.get(a, ()))) or None,
                 "base_url": s.base_url,
             }
             for a, s in sorted(plan.models.items())
         },
         "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
     }
+
+
+def _judge_meta(project: Project) -> dict[str, Any] | None:
+    judge = project.settings.judge
+    if not judge:
+        return None
+    try:
+        spec = resolve_model(project.settings, judge)
+        model = spec.model
+    except ConfigError:
+        model = judge
+    import hashlib
+
+    shas = []
+    for ref in ("judge-rubric", "judge-factuality", "judge-pairwise"):
+        try:
+            shas.append(_load_prompt(project)(ref).sha)
+        except ConfigError:
+            shas.append("")
+    prompt_sha = hashlib.sha256("|".join(shas).encode()).hexdigest()[:16]
+    return {"alias": judge, "model": model, "prompt_sha": prompt_sha}
 
 
 def _cost_fn() -> Callable[[ModelSpec, Completion], float | None]:
@@ -287,6 +328,8 @@ def execute(
             "not_run": sum(missing.values()),
             "this_invocation": outcome.finished,
             "resumed_done": len(done),
+            "redactions": outcome.redactions,  # PII values replaced before sending
+            "input_too_long": len(plan.over_limit),
         },
         spent_usd=round(outcome.spent_usd + previous.get("spent_usd", 0.0), 8),
         stopped_models=outcome.dead_models,

@@ -85,16 +85,16 @@ def _arguments(
     return [prompt], {}
 
 
-def _completion(value: Any, latency_ms: float) -> Completion:
+def _completion(value: Any, latency_ms: float, target: str) -> Completion:
     if isinstance(value, str):
         return Completion(
-            text=value, model_id="python", finish_reason="stop", latency_ms=latency_ms
+            text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms
         )
     if isinstance(value, dict) and "output" in value:
         tokens = value.get("tokens") or {}
         return Completion(
             text=str(value["output"]),
-            model_id=str(value.get("model", "python")),
+            model_id=str(value.get("model", target)),
             finish_reason=value.get("finish_reason", "stop"),
             input_tokens=int(tokens.get("input", value.get("input_tokens", 0))),
             output_tokens=int(tokens.get("output", value.get("output_tokens", 0))),
@@ -120,4 +120,4 @@ class PythonProvider:
             value = await self.fn(*args, **kwargs)
         else:
             value = await asyncio.to_thread(self.fn, *args, **kwargs)
-        return _completion(value, (loop.time() - start) * 1000.0)
+        return _completion(value, (loop.time() - start) * 1000.0, self.spec.model)

@@ -30,7 +30,7 @@ def quantile(sorted_values: Sequence[float], q: float) -> float | None:
 
 def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
     """The summary keys of run.json, computed from the results themselves."""
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for r in results:
         counts[r.status] += 1
     decided = counts["pass"] + counts["fail"] + counts["error"]
@@ -69,7 +69,10 @@ def when(value: Any) -> str:
 
 
 def header(meta: Mapping[str, Any]) -> dict[str, Any]:
-    models = meta.get("models") or {}
+    models = meta.get("models")
+    prompts = meta.get("prompts")
+    models = models if isinstance(models, Mapping) else {}
+    prompts = prompts if isinstance(prompts, Mapping) else {}
     return {
         "run_id": str(meta.get("run_id") or ""),
         "started_at": when(meta.get("started_at")),
@@ -77,13 +80,13 @@ def header(meta: Mapping[str, Any]) -> dict[str, Any]:
         "version": str(meta.get("llmeval_version") or ""),
         "git_sha": str(meta.get("git_sha") or "")[:12],
         "models": [
-            {"alias": str(a), **{k: str(v) for k, v in (m or {}).items() if v is not None}}
+            {"alias": str(a), **{k: str(v) for k, v in m.items() if v is not None}}
             for a, m in sorted(models.items(), key=lambda kv: str(kv[0]))
             if isinstance(m, Mapping)
         ],
         "prompts": [
             {"ref": str(ref), "sha": str(sha or "")[:12]}
-            for ref, sha in sorted((meta.get("prompts") or {}).items(), key=lambda kv: str(kv[0]))
+            for ref, sha in sorted(prompts.items(), key=lambda kv: str(kv[0]))
         ],
     }
 

@@ -10,15 +10,14 @@ tables, math, @mentions, #issue references or autolinked URLs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmeval.analysis.cases import aggregate
-from llmeval.analysis.gate import GroupSummary
+from llmeval.analysis.comparison import CaseRow, Comparison
+from llmeval.analysis.gate import GateResult, GroupSummary
 
 if TYPE_CHECKING:
-    from llmeval.analysis.diff import CaseRow, Comparison
-    from llmeval.analysis.gate import GateResult
     from llmeval.domain.record import CaseResult
 
 ZWSP = "\u200b"
@@ -190,17 +189,42 @@ def _failures_without_baseline(results: Sequence[CaseResult]) -> list[str]:
     return rows
 
 
+def _failures_from_summary(groups: list[GroupSummary]) -> list[str]:
+    """Failing case ids from summary groups (no outputs there)."""
+    rows = []
+    for g in groups:
+        for status, ids in (("error", g.error_cases), ("fail", g.failed_cases)):
+            for case_id in ids:
+                rows.append(
+                    f"| {escape_md(f'{g.suite}/{case_id}', 120)} | {escape_md(g.model, 60)} | "
+                    f"{escape_md(g.prompt, 60)} | {status} |  |"
+                )
+    return rows
+
+
 def render_markdown(
-    comparison: Comparison | None,
+    comparison: Comparison | Mapping[str, Any] | None,
     summary: Any,
-    gate: GateResult | None,
+    gate: GateResult | Mapping[str, Any] | None,
     max_bytes: int = 1_000_000,
     *,
     results: Sequence[CaseResult] | None = None,
 ) -> str:
-    """The CI summary. ``summary``: summary groups (or an object with ``.groups``);
-    ``results``: the run's results, used to list failures when there is no comparison.
+    """The CI summary.
+
+    ``comparison`` and ``gate`` may be the objects or their JSON dicts; ``summary``:
+    summary groups, or a mapping/object with ``groups``. Without a comparison the
+    failures come from ``results`` when given (with outputs), else from the summary
+    groups' ``failed_cases`` / ``error_cases``.
     """
+    if isinstance(comparison, Mapping):  # the to_json() form
+        comparison = Comparison.from_json(comparison)
+    if isinstance(gate, Mapping):
+        gate = GateResult(
+            bool(gate.get("passed")),
+            tuple(gate.get("reasons") or ()),
+            tuple(gate.get("flaky") or ()),
+        )
     if gate is None and comparison is not None:
         gate = comparison.gate
     head = _verdict(comparison, gate)
@@ -209,11 +233,13 @@ def render_markdown(
     body: list[str] = []
     if comparison is not None:
         regressed = sorted(comparison.by_change("regressed"), key=lambda c: not c.critical)
+        # failing now and not before: new cases, pass -> error, skipped/error -> fail
         new_fail = [
             c
             for c in comparison.cases
-            if (c.change == "new" and c.cand_status in ("fail", "error", "flaky"))
-            or (c.change == "errored" and c.cand_status == "error")
+            if c.change not in ("regressed", "flaky")
+            and c.cand_status in ("fail", "error")
+            and c.base_status not in ("fail", c.cand_status)
         ]
         flaky = comparison.by_change("flaky")
         sections = [
@@ -229,8 +255,12 @@ def render_markdown(
             )
             body += [*part, ""]
             budget -= _size(part) + 1
-    elif results:
-        rows = _failures_without_baseline(results)
+    else:
+        rows = (
+            _failures_without_baseline(results)
+            if results is not None
+            else _failures_from_summary(_groups(summary))
+        )
         if rows:
             header = [
                 f"### Failures ({len(rows)})",

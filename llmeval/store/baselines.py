@@ -7,7 +7,7 @@ The source run id and its timestamp sit at the top only. Saving the same run twi
 gives identical bytes.
 
 Each entry folds the repeats of one case x model x prompt: counts of passes, fails,
-errors and skips, the mean score, mean per-assertion scores, and one output (a failing
+errors and skips, the mean score, per-assertion mean scores, and one output (a failing
 one if any), truncated. ``load_baseline`` turns entries back into CaseResults (one
 per counted repeat) so ``analysis.diff.compare`` accepts a baseline like a run.
 """
@@ -52,9 +52,14 @@ def _round(x: Any) -> Any:
     return x
 
 
+_TRUNCATED = re.compile(r"… \[\d+ more characters\]\Z")
+
+
 def _truncate(text: str | None) -> str | None:
     if text is None or len(text) <= MAX_OUTPUT:
         return text
+    if len(text) < MAX_OUTPUT + 40 and _TRUNCATED.search(text, MAX_OUTPUT):
+        return text  # already truncated (a baseline re-saved from a loaded one)
     return text[:MAX_OUTPUT] + f"… [{len(text) - MAX_OUTPUT} more characters]"
 
 
@@ -82,6 +87,40 @@ def _fingerprint(meta: Mapping[str, Any], suite: str, results: list[CaseResult])
     }
 
 
+def _fold_assertions(results: list[CaseResult]) -> list[dict[str, Any]]:
+    """Per assertion (by position): its mean score over the scored repeats.
+
+    ``passed`` is true or false when every repeat agrees, else null. The score falls
+    back to 1/0 from ``passed`` as in the diff, so a reload gives the same metric means.
+    No reasons: a judge's wording changes every run and would only add diff noise.
+    """
+    scored = [r for r in results if r.status in (PASS, FAIL)]
+    by_pos: dict[tuple[int, str, str | None], list[AssertionResult]] = {}
+    for r in scored:
+        for i, a in enumerate(r.assertions):
+            by_pos.setdefault((i, a.type, a.metric), []).append(a)
+    out = []
+    for (_i, a_type, metric), items in sorted(
+        by_pos.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+    ):
+        verdicts = {a.passed for a in items}
+        raw = [a.score if a.score is not None else _as_score(a.passed) for a in items]
+        values = [v for v in raw if v is not None]
+        d: dict[str, Any] = {
+            "type": a_type,
+            "passed": verdicts.pop() if len(verdicts) == 1 else None,
+            "score": sum(values) / len(values) if values else None,
+        }
+        if metric:
+            d["metric"] = metric
+        out.append(d)
+    return out
+
+
+def _as_score(passed: bool | None) -> float | None:
+    return None if passed is None else float(passed)
+
+
 def baseline_document(
     results: Iterable[CaseResult], meta: Mapping[str, Any], suite: str
 ) -> dict[str, Any]:
@@ -93,11 +132,6 @@ def baseline_document(
     for (_s, case_id, model, prompt), agg in sorted(aggregate(mine).items()):
         shown = agg.shown
         assert shown is not None
-        asserts = [
-            {k: v for k, v in a.to_json().items() if k not in ("reason", "details")}
-            for a in shown.assertions
-        ]
-        metrics = {name: sum(v) / len(v) for name, v in agg.metric_scores.items()}
         entries.append(
             {
                 "case_id": case_id,
@@ -112,8 +146,7 @@ def baseline_document(
                     "skipped": agg.skipped,
                 },
                 "score": agg.score,
-                "assertions": asserts,
-                "metrics": metrics,
+                "assertions": _fold_assertions(agg.results),
                 "output": _truncate(agg.output),
                 "critical": agg.critical,
             }
@@ -160,10 +193,9 @@ def save_baseline(
 
 def _results_of(entry: Mapping[str, Any], suite: str, run_id: str) -> list[CaseResult]:
     counts = entry.get("counts") or {}
-    # Scores per metric name (what compare reads), folded over repeats at save time.
     rebuilt = tuple(
-        AssertionResult(name, None, score)
-        for name, score in sorted((entry.get("metrics") or {}).items())
+        AssertionResult(a["type"], a.get("passed"), a.get("score"), metric=a.get("metric"))
+        for a in entry.get("assertions") or ()
     )
     out = []
     statuses = (PASS, FAIL, ERROR, SKIPPED)

@@ -16,7 +16,7 @@ def make_result(
     model: str = "m",
     prompt: str = "p@v1",
     repeat: int = 0,
-    score: float | None | str = "auto",
+    score: float | str | None = "auto",
     output: str | None = None,
     assertions: tuple[AssertionResult, ...] | None = None,
     tags: tuple[str, ...] = (),

@@ -12,7 +12,13 @@ from llmeval.analysis import stats
 
 @pytest.mark.parametrize(
     ("n", "kind", "seed"),
-    [(30, "normal", 0), (100, "normal", 7), (80, "binary", 3), (64, "skewed", 11), (5, "normal", 2)],
+    [
+        (30, "normal", 0),
+        (100, "normal", 7),
+        (80, "binary", 3),
+        (64, "skewed", 11),
+        (5, "normal", 2),
+    ],
 )
 def test_bootstrap_matches_scipy_exactly(n, kind, seed):
     from scipy.stats import bootstrap
@@ -49,7 +55,9 @@ def test_bootstrap_batches_keep_the_scipy_stream(monkeypatch):
     monkeypatch.setattr(stats, "_BATCH_VALUES", 1000)  # force many small batches
     x = np.random.default_rng(5).normal(size=300)
     ours = stats.paired_bootstrap_ci(x, 0.9, 3000, 4)
-    res = bootstrap((x,), np.mean, n_resamples=3000, method="percentile", rng=4, confidence_level=0.9)
+    res = bootstrap(
+        (x,), np.mean, n_resamples=3000, method="percentile", rng=4, confidence_level=0.9
+    )
     assert ours == pytest.approx(tuple(res.confidence_interval), abs=1e-12)
 
 

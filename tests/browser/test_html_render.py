@@ -176,3 +176,30 @@ def test_write_report_is_atomic(tmp_path: Path) -> None:
     write_report(target, "<p>two \ud800</p>")  # a lone surrogate must not crash the write
     assert target.read_text(encoding="utf-8").startswith("<p>two")
     assert [p.name for p in target.parent.iterdir()] == ["latest.html"]
+
+
+@pytest.mark.parametrize(
+    "odd_meta",
+    [
+        {"models": ["not", "a", "mapping"], "prompts": None, "summary": None},
+        {"run_id": 7, "started_at": 1732680000, "models": {"m": None}, "summary": {"groups": []}},
+        {"summary": {"totals": {"pass_rate_ci": None}, "corpus": {"s": "not a mapping"}}},
+    ],
+)
+def test_odd_manifests_still_render(odd_meta: dict) -> None:
+    html = render_html([result()], odd_meta)
+    assert "Pass rate" in html and len(_data(html)["rows"]) == 1
+
+
+def test_sparse_comparison_renders() -> None:
+    r = result("a", status="fail", score=0.0)
+    comp = {"cases": [{"suite": r.suite, "case_id": "a", "model": r.model, "prompt": r.prompt,
+                       "change": "regressed"}]}  # fmt: skip
+    html = render_html([r], meta(), comp)
+    assert "Regressions" in html and "No gate evaluated" in html
+    assert _data(html)["rows"][0]["ch"] == "regressed"
+
+
+def test_header_lists_models_and_prompts() -> None:
+    html = render_html([result()], meta())
+    assert "gpt-4o-mini-2024-07-18" in html and "0123456789ab" in html

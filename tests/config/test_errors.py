@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Write
+from config_support import Write
 
 from llmeval.config.project import load_project
 from llmeval.errors import ConfigErrors, SecurityError
@@ -266,6 +266,7 @@ def test_all_errors_of_all_files_at_once(write: Write) -> None:
                     vars: {question: q}
             """,
             "suites/b.yaml": "name: b\nname: c\n",
+            "suites/d.yaml": "promt: x\ncases:\n  - {id: a, vars: {input: i}}\n  - id: a\n",
             "suites/c.yaml": (
                 "prompt: support\ncases:\n  - vars: {question: q}\n    assert:\n"
                 "      - {type: regex, value: '['}\n      - {type: nosuch}\n  - vars: {}\n"
@@ -283,6 +284,8 @@ def test_all_errors_of_all_files_at_once(write: Write) -> None:
         "suites/c.yaml:5:30",
         "suites/c.yaml:6:16",
         "suites/c.yaml:7:5",
+        "suites/d.yaml:1:1",
+        "suites/d.yaml:4:5",
     ], got
 
 
@@ -306,11 +309,11 @@ def test_test_doubles_when_metrics_are_missing(
     write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The plumbing works with a bare registry holding only the test doubles."""
-    from conftest import _DOUBLES
+    from config_support import DOUBLES
 
     from llmeval.metrics import registry
 
-    monkeypatch.setattr(registry, "_METRICS", dict(_DOUBLES))
+    monkeypatch.setattr(registry, "_METRICS", dict(DOUBLES))
     monkeypatch.setattr(registry, "_loaded", True)
     text = """
         prompt: support

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Write
+from config_support import Write
 
 from llmeval.config.project import load_project, validate_paths
 from llmeval.config.prompts import resolve_prompt
@@ -183,3 +183,44 @@ def test_ten_thousand_cases_load(write: Write) -> None:
     )
     # defaults are shared, not copied per case
     assert big.cases[0].assertions[0] is big.cases[-1].assertions[0]
+
+
+def test_ab_prompts_and_yaml_dataset(write: Write) -> None:
+    root = write(
+        {
+            **BASE,
+            "suites/ab.yaml": """
+                prompts: [support@v1, support@2]
+                dataset: data/cases.yaml
+            """,
+            "suites/data/cases.yaml": """
+                - id: y1
+                  vars: {question: q, tone: t}
+                  assert: [{type: equals, value: x}]
+                - vars: {question: r, tone: t}
+            """,
+        }
+    )
+    ab = load_project(root, only=["ab"]).suites["ab"]
+    assert ab.prompts == ("support@v1", "support@2")
+    assert [c.id for c in ab.cases] == ["y1", "row-2"]
+    assert ab.cases[1].location == Location("suites/data/cases.yaml", 4, 3)
+
+
+def test_suite_json_schema_accepts_suites_and_rejects_typos() -> None:
+    import jsonschema
+
+    from llmeval.config.schema import suite_json_schema
+
+    schema = suite_json_schema()
+    good = {
+        "prompt": "support@v2",
+        "models": "bot",
+        "defaults": {"assert": [{"type": "latency", "threshold": 3000}], "tags": "a, b"},
+        "cases": [{"id": "x", "vars": {"q": 1}, "assert": [{"type": "regex", "value": "a"}]}],
+    }
+    jsonschema.validate(good, schema)
+    with pytest.raises(jsonschema.ValidationError, match="promt"):
+        jsonschema.validate({"promt": "x"}, schema)
+    with pytest.raises(jsonschema.ValidationError, match="var"):
+        jsonschema.validate({"cases": [{"var": {}}]}, schema)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Write
+from config_support import Write
 
 from llmeval.config.prompts import load_prompts, resolve_prompt
 from llmeval.domain.location import Location

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Write
+from config_support import Write
 
 from llmeval.config.settings import find_root, load_settings, parse_duration, resolve_model
 from llmeval.domain.location import Location

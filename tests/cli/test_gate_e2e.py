@@ -1,0 +1,102 @@
+"""Baselines and the gate through the CLI: save, compare, fail only on a real regression."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from test_cli_e2e import llmeval
+
+APP = """
+BROKEN = set({broken!r})
+def answer(vars):
+    n = vars["n"]
+    return "wrong" if n in BROKEN else f"answer {{n}}"
+"""
+
+
+def write_project(root: Path, n: int = 60, critical: int | None = None) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "llmeval.yaml").write_text(
+        "models:\n  app:\n    provider: python\n    target: app.py:answer\n"
+        "defaults:\n  models: [app]\n"
+    )
+    (root / "suites").mkdir(exist_ok=True)
+    cases = []
+    for i in range(n):
+        crit = "\n    critical: true" if i == critical else ""
+        cases.append(
+            f"  - id: c{i}{crit}\n    vars: {{input: q, n: {i}}}\n"
+            f"    assert:\n      - type: contains\n        value: answer {i}\n"
+        )
+    (root / "suites" / "qa.yaml").write_text(
+        "name: qa\nmin_pass_rate: 0.5\ncases:\n" + "".join(cases)
+    )
+    set_broken(root, [])
+
+
+def set_broken(root: Path, broken: list[int]) -> None:
+    (root / "app.py").write_text(APP.format(broken=sorted(broken)))
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    write_project(root, critical=59)
+    assert llmeval("run", "--run-id", "base", cwd=root).returncode == 0
+    out = llmeval("baseline", "save", "base", cwd=root)
+    assert out.returncode == 0, out.stderr
+    return root
+
+
+def test_baseline_is_stable_and_sorted(proj: Path):
+    first = (proj / "suites" / "baselines" / "qa.json").read_bytes()
+    assert llmeval("baseline", "save", "base", cwd=proj).returncode == 0
+    assert (proj / "suites" / "baselines" / "qa.json").read_bytes() == first
+    doc = json.loads(first)
+    ids = [e["case_id"] for e in doc["entries"]]
+    assert ids == sorted(ids)
+
+
+def test_no_change_passes(proj: Path):
+    out = llmeval("run", "--baseline", "auto", "--json", cwd=proj)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["gate"]["passed"] and data["comparison"]["counts"]["regressed"] == 0
+
+
+def test_real_regression_fails_with_reasons_markdown_and_junit(proj: Path):
+    set_broken(proj, list(range(12)))  # 12 of 60 flip pass -> fail
+    md, xml = proj / "summary.md", proj / "junit.xml"
+    out = llmeval("run", "--baseline", "auto", "--markdown", str(md), "--junit", str(xml), cwd=proj)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "pass_rate dropped" in out.stdout
+    text = md.read_text()
+    assert text.index("c0") < text.index("Totals") if "Totals" in text else "c0" in text
+    suite = ET.parse(xml).getroot()
+    assert len(suite.findall(".//testcase")) == 60
+    assert len(suite.findall(".//failure")) == 12
+
+
+def test_one_flip_is_noise_but_critical_flip_fails(proj: Path):
+    set_broken(proj, [3])
+    assert llmeval("run", "--baseline", "auto", cwd=proj).returncode == 0
+    set_broken(proj, [59])
+    out = llmeval("run", "--baseline", "auto", cwd=proj)
+    assert out.returncode == 1
+    assert "critical case qa/c59" in out.stdout
+
+
+def test_diff_command_exit_codes_and_json(proj: Path):
+    set_broken(proj, list(range(12)))
+    assert llmeval("run", "--run-id", "cand", cwd=proj).returncode == 0  # 80% >= 50% floor
+    out = llmeval("diff", "suites/baselines/qa.json", "cand", "--json", cwd=proj)
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    regressed = sorted(c["case_id"] for c in data["cases"] if c["change"] == "regressed")
+    assert regressed == sorted(f"c{i}" for i in range(12))
+    html = proj / "cmp.html"
+    assert llmeval("diff", "base", "cand", "--html", str(html), cwd=proj).returncode == 1
+    assert html.read_text()[:200].lower().lstrip().startswith("<!doctype html")
