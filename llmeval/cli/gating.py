@@ -103,6 +103,10 @@ def gate_run(
     gate = result.to_json()
     reasons = list(gate["reasons"])
     incomplete = bool(result.errors_over_budget)
+    if incomplete:
+        bad = sorted({f"{r.suite}/{r.case_id}" for r in report.results if r.status == "error"})
+        shown = ", ".join(bad[:20]) + (f" and {len(bad) - 20} more" if len(bad) > 20 else "")
+        reasons.append(f"errored cases: {shown}")
     if report.not_run:
         incomplete = True
         why = report.outcome.stop_reason or "provider stopped"

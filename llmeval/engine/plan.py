@@ -190,9 +190,9 @@ def build_plan(
                                 messages,
                                 params,
                                 asserts,
-                                redaction,
-                                over,
-                            )  # fmt: skip
+                                redaction=redaction,
+                                over_limit=over,
+                            )
                         )
     if errors:
         raise ConfigErrors(errors)

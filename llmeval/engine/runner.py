@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmeval.domain.model import ModelSpec
@@ -231,6 +231,9 @@ class Runner:
             return CaseResult(
                 status=ERROR, score=None, output=None, error=error, latency_ms=elapsed_ms, **base
             )
+        text = _redact(c.text)
+        if text != c.text:  # an answer that echoes a key: never scored, journaled or reported
+            c = replace(c, text=text)
         cost = self.cost(item.model, c)
         if cost is not None and not c.cached:
             self.outcome.spent_usd += cost

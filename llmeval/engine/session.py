@@ -120,7 +120,7 @@ def _fingerprints(plan: Plan) -> dict[str, Any]:
                 except Exception:
                     pass
         keys = sorted({_spec_key(a) for a in shared or ()} | judged)
-        blob = "\n".join(keys + [repr(sorted(suite.gate.items()))]).encode()
+        blob = "\n".join([*keys, repr(sorted(suite.gate.items()))]).encode()
         out[suite.name] = {
             "path": suite.path,
             "fingerprint": hashlib.sha256(blob).hexdigest()[:16],

@@ -161,7 +161,9 @@ def _moderation(spec: AssertionSpec, build: BuildContext) -> Callable[..., Any]:
         except Exception as e:  # the SDK's errors: this result is unscored, not passed
             from llmeval.providers.secrets import redact as hide
 
-            return Score(passed=None, error=hide(f"moderation call failed: {type(e).__name__}: {e}"))
+            return Score(
+                passed=None, error=hide(f"moderation call failed: {type(e).__name__}: {e}")
+            )
         hits = verdict.considered(only, limit)
         if only is None and limit is None and verdict.flagged and not hits:
             hits = {"flagged": 1.0}

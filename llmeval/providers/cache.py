@@ -26,6 +26,7 @@ from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import ReplayMissError
 from llmeval.providers.base import Provider
+from llmeval.providers.secrets import redact
 
 SCHEMA_VERSION = 1
 MODES = ("use", "refresh", "off", "replay")
@@ -99,7 +100,7 @@ def _encode(completion: Completion, stored_at: float) -> str:
         {
             "v": SCHEMA_VERSION,
             "stored_at": stored_at,
-            "text": completion.text,
+            "text": redact(completion.text),  # a key echoed in an answer is never stored
             "model_id": completion.model_id,
             "finish_reason": completion.finish_reason,
             "input_tokens": completion.input_tokens,

@@ -129,14 +129,21 @@ class OpenAIProvider:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         import openai
+        from openai.types.chat import ChatCompletion
 
         client = self._get_client()
         kwargs = chat_kwargs(self.spec, request)
+        # The SDK's documented ``client.post`` with the same JSON body as
+        # ``chat.completions.create``: it skips create()'s per-call TypedDict
+        # transform (~25% of the SDK's CPU per request; our body is plain JSON
+        # already), with the same auth, timeouts, error classes and response type.
+        extra = kwargs.pop("extra_body", {})
+        body = {**kwargs, **extra}
         loop = asyncio.get_running_loop()
         start = loop.time()
         failure: ProviderError | None = None
         try:
-            resp = await client.chat.completions.create(**kwargs)
+            resp = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
         except Exception as e:  # CancelledError is a BaseException and passes through
             failure = perr.from_sdk_error(e, openai, PROVIDER, self.key_env)
         if failure is not None:

@@ -87,9 +87,7 @@ def _arguments(
 
 def _completion(value: Any, latency_ms: float, target: str) -> Completion:
     if isinstance(value, str):
-        return Completion(
-            text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms
-        )
+        return Completion(text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms)
     if isinstance(value, dict) and "output" in value:
         tokens = value.get("tokens") or {}
         return Completion(

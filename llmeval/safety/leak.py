@@ -102,7 +102,9 @@ def _decoded_texts(output: str) -> list[tuple[str, str]]:
         digits = re.sub(r"[^0-9a-fA-F]", "", run.replace("\\x", ""))
         for alt in (digits, digits[1:]):
             try:
-                out.append(("hex", bytes.fromhex(alt[: len(alt) // 2 * 2]).decode("utf-8", "ignore")))
+                out.append(
+                    ("hex", bytes.fromhex(alt[: len(alt) // 2 * 2]).decode("utf-8", "ignore"))
+                )
             except ValueError:
                 continue
     return out

@@ -8,6 +8,7 @@ ids, timestamps, version strings, UUIDs, ISBNs, product codes). Pure and fast.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -105,7 +106,12 @@ _IPV6 = re.compile(
 _KEYS: tuple[tuple[str, re.Pattern[str], int, float | None], ...] = (
     ("anthropic", re.compile(r"\bsk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}"), 0, None),
     ("openai", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{20,})"), 0, 3.0),
-    ("aws", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\b"), 0, None),
+    (
+        "aws",
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16}\b"),
+        0,
+        None,
+    ),
     ("github", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})\b"), 0, None),
     ("slack", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), 0, None),
     ("google", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), 0, None),
@@ -250,10 +256,8 @@ class AllowList:
         self.literals = {e.casefold() for e in entries}
         self.patterns: list[re.Pattern[str]] = []
         for e in entries:
-            try:
+            with contextlib.suppress(re.error):  # not a regex: a literal only
                 self.patterns.append(re.compile(e, re.IGNORECASE))
-            except re.error:
-                pass  # not a regex: a literal only
 
     def permits(self, value: str) -> bool:
         if value.casefold() in self.literals:

@@ -1,10 +1,11 @@
-"""One headless Chromium per test session, and a helper that opens a report in it
+"""One headless Chromium per test module, and a helper that opens a report in it
 while recording everything a hostile report could try: console errors, page errors,
 network requests, dialogs."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,10 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("LLMEVAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("LLMEVAL_CHROMIUM") or next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p),
+    "/usr/bin/chromium",
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -24,7 +28,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in
+# this thread while it is open, which would break every asyncio.run() in later tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found (CI installs Debian's chromium)")

@@ -106,7 +106,9 @@ class Project:
     def manifest(self, run_id: str) -> dict[str, Any]:
         return json.loads((self.run_dir(run_id) / "run.json").read_text(encoding="utf-8"))
 
-    def wait_for_lines(self, run_id: str, n: int, proc: subprocess.Popen[str], timeout: float = 30):
+    def wait_for_lines(
+        self, run_id: str, n: int, proc: subprocess.Popen[str], timeout: float = 30
+    ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.journal(run_id)) >= n:

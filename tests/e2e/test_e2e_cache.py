@@ -3,8 +3,10 @@ refresh rewrites, failures are never stored."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from e2e_project import keys_once, make_project, ok_cases, openai_model, prompt_of
+from e2e_project import PRICE, keys_once, make_project, ok_cases, openai_model, prompt_of
 from fakeserver import FakeLLMServer
 
 
@@ -15,7 +17,15 @@ def server():
 
 
 def test_cache_modes_use_replay_off_refresh(server, tmp_path) -> None:
-    project = make_project(tmp_path, {"oa": openai_model(server.openai_base_url)}, n_cases=5)
+    project = make_project(
+        tmp_path, {"oa": openai_model(server.openai_base_url, price=PRICE)}, n_cases=5
+    )
+    plan = project.run("run", "--dry-run", "--json")  # calls nothing, prices the plan
+    assert plan.returncode == 0, plan.stderr
+    total = json.loads(plan.stdout)["total"]
+    assert (total["items"], total["cached"]) == (5, 0) and total["cost_usd"] > 0
+    assert server.count() == 0 and not (tmp_path / ".llmeval" / "runs").exists()
+
     first = project.run("run", "--run-id", "r1", "--no-report")
     assert first.returncode == 0, first.stderr
     assert server.count() == 5
@@ -27,6 +37,8 @@ def test_cache_modes_use_replay_off_refresh(server, tmp_path) -> None:
     lines = project.journal("r2")
     assert len(lines) == 5 and all(line["cached"] for line in lines)
     assert all(line["status"] == "pass" for line in lines)
+    total = json.loads(project.run("run", "--dry-run", "--json").stdout)["total"]
+    assert (total["items"], total["cached"], total["cost_usd"]) == (5, 5, 0)
 
     # replay with every entry present: exit 0, zero requests
     replay = project.run("run", "--run-id", "r3", "--cache-mode", "replay", "--no-report")

@@ -45,6 +45,23 @@ def test_twenty_percent_429_and_500_every_case_completes_once(server, tmp_path) 
     assert retries == sum(faults.values())
 
 
+def test_retry_after_past_the_cap_leaves_cases_not_run_and_resumable(server, tmp_path) -> None:
+    project = make_project(tmp_path, {"oa": openai_model(server.openai_base_url)}, n_cases=8)
+    server.fail_next("rate_limit", 1, retry_after=3600)
+    proc = project.run("run", "--run-id", "lane", "--no-report")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert server.count() <= 4  # the in-flight ones; nobody waits an hour or retries
+    assert "3600" in proc.stderr and "Traceback" not in proc.stderr
+    manifest = project.manifest("lane")
+    assert manifest["counts"]["not_run"] + manifest["counts"]["finished"] == 8
+    assert manifest["counts"]["not_run"] >= 5
+
+    resumed = project.run("run", "--resume", "lane", "--no-report")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert keys_once(project.journal("lane")) == {(c, "oa"): 1 for c in project.cases}
+    assert set(ok_cases(server).values()) == {1}
+
+
 def test_auth_error_stops_the_model_with_one_clear_line(server, tmp_path) -> None:
     project = make_project(
         tmp_path, {"oa": openai_model(server.openai_base_url)}, n_cases=12, run={"concurrency": 2}

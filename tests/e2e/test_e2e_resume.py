@@ -39,6 +39,10 @@ def _project(server, tmp_path, n: int = 40, **model):
 
 
 def test_kill_9_then_resume_requests_only_the_missing_cases(server, tmp_path) -> None:
+    """Precisely: F = cases journaled before the kill. The resume never requests a
+    case in F, requests every never-started case exactly once, and may request again
+    only a case that was in flight at the kill (at most one per worker); a case whose
+    answer reached the cache but not the journal is a cache hit, not a request."""
     project = _project(server, tmp_path)
     bg = project.start("run", "--run-id", "k9", "--no-report")
     project.wait_for_lines("k9", 10, bg.proc)
@@ -98,6 +102,13 @@ def test_ctrl_c_exits_2_keeps_results_and_resumes(server, tmp_path) -> None:
     asked = completion_prompts(server.requests[before:])
     assert not set(asked) & finished and set(asked.values()) <= {1}
     assert keys_once(project.journal("int")) == {(c, "oa"): 1 for c in project.cases}
+
+    # resuming a complete run is a no-op that still exits 0
+    before = len(server.requests)
+    again = project.run("run", "--resume", "int", "--no-report")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(server.requests) == before
+    assert len(project.journal("int")) == len(project.cases)
 
 
 def test_max_cost_stops_with_exit_3_and_resume_completes(server, tmp_path) -> None:

@@ -22,7 +22,7 @@ def server():
         yield srv
 
 
-def _for(case_id: str, path: str):
+def _for(case_id: str):
     return lambda body: body["messages"][-1]["content"] == prompt_of(case_id)
 
 
@@ -34,17 +34,23 @@ def test_canary_keys_absent_from_every_file_and_output(server, tmp_path) -> None
         run={"retries": 1},
     )
     chat, messages = "/v1/chat/completions", "/v1/messages"
-    server.fail_when("bad_request", _for("c01", chat), path=chat, echo_key=True)
-    server.fail_when("server_error", _for("c02", chat), path=chat, echo_key=True)
-    server.fail_when("error_body", _for("c03", chat), path=chat, echo_key=True)
+    server.fail_when("bad_request", _for("c01"), path=chat, echo_key=True)
+    server.fail_when("server_error", _for("c02"), path=chat, echo_key=True)
+    server.fail_when("error_body", _for("c03"), path=chat, echo_key=True)
     server.fail_when(  # a proxy that quotes the whole Authorization header
         "custom",
-        _for("c04", chat),
+        _for("c04"),
         path=chat,
         status=502,
         body=f"bad gateway; header was Authorization: Bearer {OPENAI_CANARY}",
     )
-    server.fail_when("quota", _for("c05", messages), path=messages, echo_key=True)
+    server.fail_when("quota", _for("c05"), path=messages, echo_key=True)
+
+    def answer(body: dict) -> str:  # c00's answer quotes a key, like a leaky app would
+        prompt = body["messages"][-1]["content"]
+        return f"{prompt}; key {OPENAI_CANARY}" if prompt == prompt_of("c00") else prompt
+
+    server.responder = answer
     junit, markdown = tmp_path / "out" / "junit.xml", tmp_path / "out" / "summary.md"
     proc = project.run(
         "--debug", "run", "--run-id", "sec", "--junit", str(junit), "--markdown", str(markdown)
@@ -66,6 +72,8 @@ def test_canary_keys_absent_from_every_file_and_output(server, tmp_path) -> None
     )
     assert "[REDACTED]" in errors[("c01", "oa")]["message"]
     assert "[REDACTED]" in errors[("c05", "an")]["message"]
+    outputs = {(line["case_id"], line["model"]): line["output"] for line in project.journal("sec")}
+    assert outputs[("c00", "oa")] == prompt_of("c00") + "; key [REDACTED]"
     assert "REDACTED" in proc.stdout + proc.stderr  # the run printed the redacted errors
 
     written = project.files()

