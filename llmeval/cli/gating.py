@@ -101,7 +101,7 @@ def gate_run(
             raise UsageError(str(e)) from None
     result = decide(comparison, report.manifest["summary"]["groups"], policy, suite_policies)
     gate = result.to_json()
-    reasons = list(gate["reasons"])
+    reasons = list(gate["reasons"]) + case_floor_reasons(report)
     incomplete = bool(result.errors_over_budget)
     if incomplete:
         bad = sorted({f"{r.suite}/{r.case_id}" for r in report.results if r.status == "error"})
@@ -120,3 +120,28 @@ def gate_run(
     if comp_json is not None:
         comp_json["gate"] = {"passed": gate["passed"], "reasons": reasons}
     return gate, comp_json
+
+
+def case_floor_reasons(report: Any) -> list[str]:
+    """Cases that set their own ``min_pass_rate`` (over repeats) and fall below it."""
+    floors = {
+        (s.name, c.id): c.min_pass_rate
+        for s in report.plan.suites
+        for c in s.cases
+        if c.min_pass_rate is not None
+    }
+    if not floors:
+        return []
+    tally: dict[tuple[str, str, str, str], list[bool]] = {}
+    for r in report.results:
+        if (r.suite, r.case_id) in floors and r.status in ("pass", "fail"):
+            tally.setdefault((r.suite, r.case_id, r.model, r.prompt), []).append(r.status == "pass")
+    out = []
+    for (suite, case, model, prompt), v in sorted(tally.items()):
+        rate, floor = sum(v) / len(v), floors[(suite, case)]
+        if rate < floor - 1e-12:
+            out.append(
+                f"{suite}/{case} [{model}, {prompt}]: passed {sum(v)}/{len(v)} repeats "
+                f"({rate:.0%}), below its min_pass_rate {floor:.0%}"
+            )
+    return out

@@ -40,6 +40,23 @@ def print_run(
     out.print(summary_table(report.manifest["summary"]))
     for t in corpus_tables(report.manifest["summary"]):
         out.print(t)
+    for g in report.manifest["summary"]["groups"]:
+        rep = g.get("repeats")
+        if rep and rep.get("k", 0) > 1:
+            k = rep["k"]
+            flaky = rep.get("flaky") or []
+            shown = ", ".join(flaky[:10]) + (
+                f" and {len(flaky) - 10} more" if len(flaky) > 10 else ""
+            )
+            out.print(
+                escape(f"{g['suite']} [{g['model']} {g['prompt']}]") + f" over {k} repeats: "
+                f"pass@{k} {rep['pass_at_k']:.3f} · pass^{k} {rep['pass_hat_k']:.3f}"
+                + (
+                    f" · [yellow]flaky[/] {len(flaky)}: {escape(shown)}"
+                    if flaky
+                    else " · no flaky case"
+                )
+            )
     fails = failure_lines(report.results)
     if fails:
         out.print("[bold]Failures[/]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 PASS, FAIL, ERROR, SKIPPED, NOT_RUN = "pass", "fail", "error", "skipped", "not_run"
@@ -100,7 +100,9 @@ class CaseResult:
         return (self.suite, self.case_id, self.model, self.prompt, self.repeat)
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        # shallow on purpose: asdict() deep-copies vars/messages, a hot spot per result
+        d = {f: getattr(self, f) for f in _CASE_FIELDS}
+        d["tokens"] = dict(self.tokens)
         d["assertions"] = [a.to_json() for a in self.assertions]
         d["error"] = asdict(self.error) if self.error else None
         d["messages"] = list(self.messages)
@@ -137,3 +139,6 @@ class CaseResult:
             judge_tokens=d.get("judge_tokens"),
             finished_at=d.get("finished_at"),
         )
+
+
+_CASE_FIELDS = tuple(f.name for f in fields(CaseResult))

@@ -137,6 +137,7 @@ def _manifest(
     cfg: RunConfig,
     started: float,
     model_ids: dict[str, set[str]],
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "run_id": run_id,
@@ -147,7 +148,9 @@ def _manifest(
         "started_at": started,
         "selection": cfg.selection.to_json(),
         "cache_mode": cfg.cache_mode,
-        "max_cost_usd": cfg.max_cost_usd,
+        "max_cost_usd": cfg.max_cost_usd
+        if cfg.max_cost_usd is not None
+        else (previous or {}).get("max_cost_usd"),
         "judge": _judge_meta(project),
         "suites": _fingerprints(plan),
         "models": {
@@ -277,7 +280,7 @@ def execute(
             run_id=run_id,
             concurrency=cfg.concurrency or settings.concurrency,
             case_timeout_s=settings.deadline_s,
-            max_cost_usd=cfg.max_cost_usd,
+            max_cost_usd=cfg.max_cost_usd,  # caps what this invocation spends
         ),
         services_for=lambda item: services.for_item(),
         cost=cost,
@@ -316,7 +319,9 @@ def execute(
             model_ids.setdefault(r.model, set()).add(r.model_id)
     finished_keys = {r.key for r in results}
     missing = Counter((k[0], k[2], k[3]) for k in planned_keys - finished_keys)
-    manifest = _manifest(project, plan, run_id, cfg, previous.get("started_at", started), model_ids)
+    manifest = _manifest(
+        project, plan, run_id, cfg, previous.get("started_at", started), model_ids, previous
+    )
     manifest.update(
         finished_at=time.time(),
         duration_s=round(time.time() - started, 3),

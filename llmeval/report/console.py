@@ -57,9 +57,9 @@ def summary_table(summary: dict[str, Any]) -> Any:
             else ("red" if rate < (floor if floor is not None else 1.0) else "green")
         )
         t.add_row(
-            g["suite"],
-            g["model"],
-            g["prompt"],
+            escape(g["suite"]),
+            escape(g["model"]),
+            escape(g["prompt"]),
             str(g["passed"]),
             str(g["failed"]),
             str(g["errors"]) + (f"+{g['not_run']}nr" if g.get("not_run") else ""),
