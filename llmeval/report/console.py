@@ -28,6 +28,7 @@ def _money(x: float | None) -> str:
 
 def summary_table(summary: dict[str, Any]) -> Any:
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(
