@@ -30,3 +30,14 @@ def test_workflows_pass_actionlint():
     assert workflows
     out = subprocess.run([exe, *map(str, workflows)], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_clean():
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "llmeval"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

@@ -56,8 +56,7 @@ def load_ref(project: Any, ref: str) -> tuple[list[Any], dict[str, Any], str]:
 def load_baselines(project: Any, ref: str, suites: list[str]) -> Baselines | None:
     """``auto``: the committed baseline of each selected suite (None if there is none)."""
     if ref != "auto":
-        results, meta, label = load_ref(project, ref)
-        return Baselines(results, meta, label)
+        return Baselines(*load_ref(project, ref))
     from llmeval.store.baselines import load_baseline
 
     names = suites or list(project.suites)

@@ -70,8 +70,8 @@ def print_run(
             out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
     for why, n in skip_reasons(report.results).items():
         con.print(f"[dim]skipped {n}×[/] {escape(why)}")
-    for n in notices:
-        con.print(f"[yellow]note:[/] {escape(n)}")
+    for note in notices:
+        con.print(f"[yellow]note:[/] {escape(note)}")
     if comparison:
         for change in comparison.get("changes", []):
             out.print(f"[cyan]changed:[/] {escape(change)}")

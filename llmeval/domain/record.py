@@ -32,7 +32,7 @@ class AssertionResult:
     details: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        d = {
+        d: dict[str, Any] = {
             "type": self.type,
             "passed": self.passed,
             "score": self.score,

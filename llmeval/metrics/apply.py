@@ -55,7 +55,8 @@ def case_verdict(case: Case, results: Sequence[AssertionResult]) -> tuple[str, f
         return SKIPPED, None
     scored = [r for r in judged if r.score is not None]
     total_w = sum(r.weight for r in scored)
-    mean = sum(r.score * r.weight for r in scored) / total_w if total_w > 0 else None  # type: ignore[operator]
+    weighted = sum((r.score or 0.0) * r.weight for r in scored)
+    mean = weighted / total_w if total_w > 0 else None
     if not judged:
         return PASS, 1.0  # no assertions: the call succeeding is the test
     if case.threshold is not None:

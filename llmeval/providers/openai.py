@@ -77,8 +77,8 @@ def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
         raise perr.malformed(PROVIDER, "body is not JSON")
     error = getattr(resp, "error", None)
     if error:
-        _, _, message = perr.error_fields({"error": error})
-        raise perr.malformed(PROVIDER, f"error in a 200 answer: {message or error}")
+        _, _, err_text = perr.error_fields({"error": error})
+        raise perr.malformed(PROVIDER, f"error in a 200 answer: {err_text or error}")
     choices = getattr(resp, "choices", None)
     if not choices:
         raise perr.malformed(PROVIDER, "no choices")

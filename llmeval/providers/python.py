@@ -94,8 +94,8 @@ def _completion(value: Any, latency_ms: float, target: str) -> Completion:
             text=str(value["output"]),
             model_id=str(value.get("model", target)),
             finish_reason=value.get("finish_reason", "stop"),
-            input_tokens=int(tokens.get("input", value.get("input_tokens", 0))),
-            output_tokens=int(tokens.get("output", value.get("output_tokens", 0))),
+            input_tokens=int(tokens.get("input", value.get("input_tokens")) or 0),
+            output_tokens=int(tokens.get("output", value.get("output_tokens")) or 0),
             cost_usd=value.get("cost_usd"),
             latency_ms=latency_ms,
         )

@@ -50,7 +50,12 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
         "latency_p99": quantile(lat, 0.99),
         "tokens_in": sum((r.tokens or {}).get("input", 0) for r in results),
         "tokens_out": sum((r.tokens or {}).get("output", 0) for r in results),
-        "cost_usd": sum(r.cost_usd or 0.0 for r in results),
+        # None, not $0, when nothing was priced (offline targets): unknown is not free
+        "cost_usd": (
+            sum(r.cost_usd or 0.0 for r in results)
+            if any(r.cost_usd is not None for r in results)
+            else None
+        ),
         "judge_cost_usd": sum(r.judge_cost_usd or 0.0 for r in results),
         "cache_hits": sum(1 for r in results if r.cached),
     }
