@@ -20,7 +20,9 @@ app.add_typer(baseline_app, name="baseline")
 def save(
     run: str = typer.Argument("latest", help="Run id, prefix, 'latest' or run folder."),
     suite: list[str] = typer.Option(None, "--suite", "-s", help="Only these suites."),
-    force: bool = typer.Option(False, "--force", help="Save even if the run is incomplete."),
+    force: bool = typer.Option(
+        False, "--force", help="Save even if the run is incomplete or has errors."
+    ),
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Write suites/baselines/<suite>.json from a run (sorted, stable, reviewable)."""
@@ -38,6 +40,14 @@ def save(
             raise UsageError(
                 f"run {run_dir.name} is incomplete ({counts['not_run']} not run); "
                 f"finish it with --resume {run_dir.name} or pass --force"
+            )
+        if not results:
+            raise UsageError(f"run {run_dir.name} has no results to save")
+        errors = sum(1 for r in results if r.status == "error")
+        if errors and not force:
+            raise UsageError(
+                f"run {run_dir.name} has {errors} errored results; a baseline should record "
+                f"answers (fix and --resume {run_dir.name}, or pass --force)"
             )
         suites = sorted({r.suite for r in results})
         chosen = suite or suites

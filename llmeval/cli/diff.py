@@ -51,6 +51,12 @@ def diff(
             )
         except IncomparableError as e:
             raise UsageError(str(e)) from None
+        paired = [c for c in comparison.cases if c.change not in ("new", "removed")]
+        if not paired:
+            raise UsageError(
+                f"nothing to compare: {b_label} and {c_label} share no case "
+                "(same suite, case id, model and prompt name)"
+            )
         groups = (c_meta.get("summary") or {}).get("groups") or []
         gate = decide(comparison, groups, settings.gate, {})
         data = comparison.with_gate(gate).to_json()

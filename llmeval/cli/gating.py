@@ -109,9 +109,7 @@ def gate_run(
     if report.not_run:
         incomplete = True
         why = report.outcome.stop_reason or "provider stopped"
-        reasons.insert(
-            0, f"{report.not_run} results not run ({why}); resume with --resume {report.run_id}"
-        )
+        reasons.insert(0, f"{report.not_run} results not run ({why})")
     gate.update(passed=not reasons, reasons=reasons, incomplete=incomplete)
     if baselines is not None:
         gate["baseline"] = baselines.label

@@ -35,6 +35,10 @@ def calibrate(
         factory = ProviderFactory(project, cache_mode=cache_mode)
         services = make_services(project, factory).for_item()
         judge_model = model or project.settings.judge
+        if not judge_model:
+            from llmeval.errors import UsageError
+
+            raise UsageError("no judge model: pass -m MODEL or set defaults.judge in llmeval.yaml")
 
         async def go():  # type: ignore[no-untyped-def]
             try:
@@ -44,10 +48,13 @@ def calibrate(
 
         rep = asyncio.run(go())
         data = rep.to_json()
+        scored = (data.get("n") or 0) - (data.get("unscored") or 0)
         if as_json:
             from llmeval.cli.run import emit_json
 
             emit_json(data)
+            if not scored:
+                raise typer.Exit(3)
             return
         cm = data.get("confusion_matrix") or [[0, 0], [0, 0]]
         typer.echo(f"judge {rep.judge or '?'} on {data.get('n')} labelled examples ({labels})")
@@ -64,5 +71,11 @@ def calibrate(
         typer.echo(f"  human fail    {cm[1][0]:>10}  {cm[1][1]:>10}")
         for item in rep.disagreements[:10]:
             typer.echo(
-                f"  disagrees: line {getattr(item.example, 'line', '?')}: {item.score.reason[:100]}"
+                f"  disagrees: line {item.example.location.line if item.example.location else '?'}: {item.score.reason[:100]}"
             )
+        if not scored:
+            reasons = {i.score.reason or i.score.error or "" for i in rep.items}
+            output.err(
+                "no example could be scored: " + "; ".join(sorted(r for r in reasons if r))[:300]
+            )
+            raise typer.Exit(3)

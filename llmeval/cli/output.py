@@ -39,9 +39,19 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
+def _json_error(code: int, errors: list[str]) -> None:
+    import json
+
+    sys.stdout.write(json.dumps({"exit_code": code, "errors": errors}, indent=2) + "\n")
+
+
 @contextlib.contextmanager
-def errors_to_exit() -> Iterator[None]:
-    """Map the exception tree to one-line messages and exit codes."""
+def errors_to_exit(json_errors: bool = False) -> Iterator[None]:
+    """Map the exception tree to one-line messages and exit codes.
+
+    With ``json_errors`` (``--json``), stdout also gets ``{"exit_code", "errors"}`` so a
+    machine reading stdout never sees an empty document.
+    """
     try:
         yield
     except typer.Exit:
@@ -54,18 +64,25 @@ def errors_to_exit() -> Iterator[None]:
             raise
         for one in e.errors:
             err(_redact(str(one)))
+        if json_errors:
+            _json_error(exits.USAGE, [_redact(str(one)) for one in e.errors])
         n = len(e.errors)
         err(f"{n} problem{'s' if n != 1 else ''} found; nothing was run")
         raise typer.Exit(exits.USAGE) from None
     except ConfigError as e:
         if _state["debug"]:
             raise
-        err(_redact(f"error: {e}" if e.location is None else str(e)))
+        line = _redact(f"error: {e}" if e.location is None else str(e))
+        err(line)
+        if json_errors:
+            _json_error(exits.USAGE, [line])
         raise typer.Exit(exits.USAGE) from None
     except LLMEvalError as e:
         if _state["debug"]:
             raise
         err(_redact(f"error: {e}"))
+        if json_errors:
+            _json_error(e.exit_code, [_redact(str(e))])
         raise typer.Exit(e.exit_code) from None
 
 

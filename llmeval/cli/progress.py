@@ -84,6 +84,12 @@ class ProgressObserver:
                 )
 
     def on_notice(self, message: str) -> None:
+        if message.startswith("stopping"):  # the user pressed Ctrl-C: answer now
+            if self._progress is not None:
+                self._progress.console.print(f"[yellow]{message}[/]")
+            else:
+                sys.stderr.write(f"llmeval: {message}\n")
+            return
         if message not in self.notices:
             self.notices.append(message)
 

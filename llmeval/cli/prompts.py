@@ -62,7 +62,9 @@ def show(
 @prompts_app.command("diff")
 def diff(
     a: str = typer.Argument(..., help="name@vN"),
-    b: str = typer.Argument(None, help="name@vM (default: the next version of A's prompt)"),
+    b: str = typer.Argument(
+        None, help="name@vM (default: A's next version; for a bare name, latest vs previous)"
+    ),
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Unified diff between two prompt versions."""
@@ -73,6 +75,10 @@ def diff(
         from llmeval.errors import UsageError
 
         lib = _library(project_dir)
+        if b is None and "@" not in a and len(lib.get(a, {})) >= 2:
+            # a bare name: what changed in the latest version
+            *_, prev, last = sorted(lib[a])
+            a, b = f"{a}@v{prev}", f"{a}@v{last}"
         pa = resolve_prompt(lib, a, None)
         if b is None:
             later = sorted(v for v in lib[pa.name] if v > pa.version)

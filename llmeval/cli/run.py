@@ -27,7 +27,9 @@ def run(
     cache_mode: str = typer.Option(
         "use", "--cache-mode", help="use | refresh | off | replay (never call a provider)."
     ),
-    max_cost: float = typer.Option(None, "--max-cost", min=0, help="Stop cleanly before USD."),
+    max_cost: float = typer.Option(
+        None, "--max-cost", min=0, help="Stop cleanly before this invocation spends more than USD."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and cost; call nothing."),
     baseline: str = typer.Option(None, "--baseline", help="'auto' or a baseline/run to gate on."),
     allow_changed: bool = typer.Option(
@@ -44,7 +46,7 @@ def run(
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Run suites against models, score them, journal every result, and gate."""
-    with output.errors_to_exit():
+    with output.errors_to_exit(json_errors=as_json):
         if cache_mode not in ("use", "refresh", "off", "replay"):
             from llmeval.errors import UsageError
 

@@ -63,19 +63,34 @@ def runs(project_dir: Path = PROJECT_OPT, limit: int = typer.Option(20, "--limit
     """Recent runs, newest last."""
     with output.errors_to_exit():
         import json
+        import time
 
         from llmeval.cli.project import root_of
         from llmeval.store.runs import RunStore
 
         store = RunStore(root_of(project_dir))
-        for run_id in store.list_runs()[-limit:]:
+        if not store.list_runs():
+            typer.echo("no runs yet (start one with `llmeval run`)")
+            return
+        rows = []
+        for run_id in store.list_runs():
             meta_path = store.manifest_path(run_id)
             meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            rows.append((meta.get("started_at") or 0, run_id, meta))
+        rows.sort()  # by start time, not by name: --run-id names sort anywhere
+        for _, run_id, meta in rows[-limit:]:
             tot = (meta.get("summary") or {}).get("totals") or {}
             gate = meta.get("gate") or {}
-            verdict = "pass" if gate.get("passed") else ("fail" if gate else "?")
+            verdict = (
+                "incomplete"
+                if gate.get("incomplete")
+                else ("pass" if gate.get("passed") else ("fail" if gate else "?"))
+            )
+            counts = meta.get("counts") or {}
+            started = meta.get("started_at")
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else "?"
             typer.echo(
-                f"{run_id}  {meta.get('status', '?'):<11} gate {verdict:<4} "
+                f"{run_id}  {when}  {meta.get('status', '?'):<11} gate {verdict:<10} "
                 f"{tot.get('passed', 0)} passed, {tot.get('failed', 0)} failed, "
-                f"{tot.get('errors', 0)} errors"
+                f"{tot.get('errors', 0)} errors, {counts.get('not_run', 0)} not run"
             )

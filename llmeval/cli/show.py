@@ -68,8 +68,11 @@ def print_run(
         bad = sum(1 for r in report.results if r.status in ("fail", "error"))
         if bad > len(fails):
             out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
-    for why, n in skip_reasons(report.results).items():
-        con.print(f"[dim]skipped {n}×[/] {escape(why)}")
+    for (kind, why), n in skip_reasons(report.results).items():
+        # skipped assertions are left out of the verdict; the case is judged on the rest
+        con.print(
+            f"[dim]{n} {escape(kind)} assertion{'s' if n != 1 else ''} skipped:[/] {escape(why)}"
+        )
     for note in notices:
         con.print(f"[yellow]note:[/] {escape(note)}")
     if comparison:

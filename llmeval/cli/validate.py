@@ -34,18 +34,42 @@ def validate(
         from llmeval.engine.plan import build_plan
 
         plan = build_plan(project)
+        _check_targets(project, plan)
         n_cases = sum(len(s.cases) for s in project.suites.values())
         n_prompts = sum(len(v) for v in project.prompts.values())
         typer.echo(
-            f"ok: {len(project.suites)} suites, {n_cases} cases, {n_prompts} prompt versions, "
-            f"{len(plan.items)} results planned"
+            f"ok: {_n(len(project.suites), 'suite')}, {_n(n_cases, 'case')}, "
+            f"{_n(n_prompts, 'prompt version')}, {_n(len(plan.items), 'result')} planned"
         )
+        for suite in project.suites.values():
+            if not suite.cases:
+                output.err(f"warning: {suite.path}: suite '{suite.name}' has no cases")
         from llmeval.cli.dry_run import over_limit_lines
 
         for line in over_limit_lines(plan):
             output.err(f"warning: {line}")
         if not project.suites:
             raise typer.Exit(exits.NOTHING)
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _check_targets(project: object, plan: object) -> None:
+    """Import python targets now: a syntax error there is a config error, found before a run."""
+    from llmeval.errors import ConfigError, ConfigErrors
+    from llmeval.providers import registry
+
+    errors = []
+    for spec in plan.models.values():  # type: ignore[attr-defined]
+        if spec.provider == "python":
+            try:
+                registry.create(spec, project.root)  # type: ignore[attr-defined]
+            except ConfigError as e:
+                errors.append(e)
+    if errors:
+        raise ConfigErrors(errors)
 
 
 @app.command()

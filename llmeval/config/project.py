@@ -131,7 +131,8 @@ def _select(
             matched.add(name)
     for item in by_name:
         if item not in matched:
-            errors.append(ConfigError(f"no suite named '{item}'{hint(item, names)}"))
+            known = f" (suites: {', '.join(sorted(names))})" if names else " (no suites found)"
+            errors.append(ConfigError(f"no suite named '{item}'{hint(item, names) or known}"))
     return chosen
 
 

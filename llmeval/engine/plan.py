@@ -126,6 +126,12 @@ def build_plan(
     model_specs: dict[str, ModelSpec] = {}
     prompt_map: dict[str, PromptTemplate] = {}
     chosen = list(suites) if suites is not None else list(project.suites.values())
+    cli_specs = []
+    for name in models:  # from -m: a typo there is the command line's, not a suite's
+        try:
+            cli_specs.append(resolve_model(settings, name, None))
+        except ConfigError as e:
+            raise UsageError(f"--model {name}: {e.message}") from None
 
     def compile_one(spec: AssertionSpec) -> CompiledAssertion:
         hit = compiled.get(spec)
@@ -137,8 +143,8 @@ def build_plan(
     for suite in chosen:
         try:
             prompts = _prompts_of(project, suite)
-            names = list(models) or list(suite.models) or list(settings.default_models)
-            specs = [resolve_model(settings, n, suite.location) for n in names]
+            names = list(suite.models) or list(settings.default_models)
+            specs = cli_specs or [resolve_model(settings, n, suite.location) for n in names]
         except ConfigError as e:
             errors.append(e)
             continue

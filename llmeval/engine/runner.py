@@ -38,6 +38,7 @@ class RunOptions:
     concurrency: int = 8
     case_timeout_s: float | None = None  # overall deadline for one result
     max_cost_usd: float | None = None
+    grace_s: float = 30.0  # after Ctrl-C, how long calls in flight may finish
 
 
 @dataclass
@@ -97,7 +98,12 @@ class Runner:
         self.outcome = RunOutcome()
         self._reserved = 0.0
 
-    async def run(self, done: set[Key], stop: asyncio.Event) -> RunOutcome:
+    async def run(
+        self, done: set[Key], stop: asyncio.Event, abandon: asyncio.Event | None = None
+    ) -> RunOutcome:
+        """Run what is not ``done``. ``stop`` (first Ctrl-C) takes no new work and lets calls
+        in flight finish for up to ``grace_s`` — they are paid for, so they are kept;
+        ``abandon`` (second Ctrl-C) cancels them at once."""
         pending = iter(list(self.plan.pending(done)))
         workers = [
             asyncio.create_task(self._worker(pending, stop))
@@ -114,9 +120,7 @@ class Runner:
                 if stopper in finished and remaining:
                     if self.outcome.stop_reason is None:
                         self.outcome.stop_reason = "interrupted"
-                    for w in remaining:
-                        w.cancel()  # in-flight results stay not-run, resumable
-                    await asyncio.gather(*remaining, return_exceptions=True)
+                    await self._drain(remaining, abandon)
                     break
             if stop.is_set() and self.outcome.stop_reason is None:
                 self.outcome.stop_reason = "interrupted"
@@ -126,6 +130,25 @@ class Runner:
         finally:
             stopper.cancel()
         return self.outcome
+
+    async def _drain(self, workers: set[asyncio.Task[None]], abandon: asyncio.Event | None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.grace_s
+        waiter = asyncio.create_task((abandon or asyncio.Event()).wait())
+        left = set(workers)
+        try:
+            while left and not waiter.done() and loop.time() < deadline:
+                finished, _ = await asyncio.wait(
+                    left | {waiter},
+                    timeout=deadline - loop.time(),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                left -= finished
+        finally:
+            waiter.cancel()
+        for w in left:
+            w.cancel()  # abandoned calls stay not-run, resumable
+        await asyncio.gather(*left, return_exceptions=True)
 
     async def _worker(self, pending: Any, stop: asyncio.Event) -> None:
         for item in pending:

@@ -261,6 +261,8 @@ def execute(
         filter=selection.filter,
         repeat=selection.repeat,
     )
+    if not plan.items:
+        return RunReport(run_id, run_dir, plan, RunOutcome(), [], {}, 0)
     cost = _cost_fn()
     factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
@@ -270,7 +272,8 @@ def execute(
     journal = Journal(run_dir / "results.jsonl")
     done_results = read_journal(journal.path)
     planned_keys = {i.key for i in plan.items}
-    done: set[Key] = {r.key for r in done_results if r.key in planned_keys}
+    # errored results are retried on resume: the cache makes any paid answer free to reuse
+    done: set[Key] = {r.key for r in done_results if r.key in planned_keys and r.status != "error"}
     runner = Runner(
         plan,
         providers,
@@ -290,18 +293,18 @@ def execute(
     observer.on_start(len(plan.items), len(done))
 
     async def main() -> RunOutcome:
-        stop = asyncio.Event()
+        stop, abandon = asyncio.Event(), asyncio.Event()
         loop = asyncio.get_running_loop()
         installed = []
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
-                    loop.add_signal_handler(sig, _on_signal, stop, loop, sig)
+                    loop.add_signal_handler(sig, _on_signal, stop, abandon, observer)
                     installed.append(sig)
                 except (NotImplementedError, RuntimeError):
                     pass
         try:
-            return await runner.run(done, stop)
+            return await runner.run(done, stop, abandon)
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -351,8 +354,9 @@ def execute(
     )
 
 
-def _on_signal(stop: asyncio.Event, loop: asyncio.AbstractEventLoop, sig: signal.Signals) -> None:
+def _on_signal(stop: asyncio.Event, abandon: asyncio.Event, observer: Observer) -> None:
     if stop.is_set():
-        # second Ctrl-C: the user means it; what is journaled is already safe
-        raise KeyboardInterrupt
+        abandon.set()  # second Ctrl-C: cancel the calls in flight too
+        return
     stop.set()
+    observer.on_notice("stopping: finishing the calls in flight (Ctrl-C again to abandon them)")

@@ -63,10 +63,21 @@ class ProviderFactory:
         from llmeval.providers.pricing import price_for
         from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
 
+        cache = self._response_cache() if self.cache_mode == "use" else None
+
         def estimate(item: Any) -> float:
+            if item.model.provider in OFFLINE:
+                return 0.0
             price = price_for(item.model, item.model.model)
             if price is None:
                 return 0.0
+            if cache is not None:
+                from llmeval.domain.request import CompletionRequest
+                from llmeval.providers.cache import cache_key
+
+                req = CompletionRequest(item.model, item.messages, item.params, item.repeat)
+                if cache.contains(cache_key(req, item.model.base_url or item.model.provider)):
+                    return 0.0  # a cached answer costs nothing
             tin = estimate_tokens(item.model, item.messages)
             tout = estimate_output_tokens(item.model)
             return price.cost(tin, tout)

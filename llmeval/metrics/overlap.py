@@ -67,7 +67,7 @@ def _scored(
         return Score(
             passed=None,
             score=value,
-            reason=f"{label} score {value:.2f} (threshold {limit})",
+            reason=f"{label} score {value:.3g} (threshold {limit})",
             details=details,
         )
 

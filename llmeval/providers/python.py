@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import BadRequestError, ConfigError, SecurityError
@@ -49,9 +50,16 @@ def load_callable(target: str, root: Path) -> Callable[..., Any]:
             sys.path.insert(0, str(path.parent))
             try:
                 mspec.loader.exec_module(module)
+            except SyntaxError as e:
+                sys.modules.pop(name, None)
+                rel = path.relative_to(root.resolve()).as_posix()
+                where = Location(rel, e.lineno or 1, e.offset or 1)
+                raise ConfigError(f"syntax error in python target: {e.msg}", where) from None
             except Exception as e:
                 sys.modules.pop(name, None)
-                raise ConfigError(f"python target '{spec}' failed to import: {e!r}") from e
+                raise ConfigError(
+                    f"python target '{spec}' failed to import: {type(e).__name__}: {e}"
+                ) from None
     else:
         if str(root) not in sys.path:
             sys.path.insert(0, str(root))

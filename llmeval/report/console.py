@@ -157,12 +157,12 @@ def failure_lines(results: Sequence[CaseResult], limit: int = 15) -> list[tuple[
     return out
 
 
-def skip_reasons(results: Sequence[CaseResult]) -> dict[str, int]:
-    """Distinct reasons assertions were skipped (e.g. no judge), with counts."""
-    counts: dict[str, int] = {}
+def skip_reasons(results: Sequence[CaseResult]) -> dict[tuple[str, str], int]:
+    """(assertion type, reason) -> how many assertions were skipped (e.g. no judge)."""
+    counts: dict[tuple[str, str], int] = {}
     for r in results:
         for a in r.assertions:
             if a.details and a.details.get("skipped"):
-                key = f"{a.type}: {a.reason}"
+                key = (a.type, a.reason)
                 counts[key] = counts.get(key, 0) + 1
     return counts

@@ -106,7 +106,8 @@ class RunStore:
         if ref == "latest":
             if not runs:
                 raise UsageError(f"no runs yet in {self.base}")
-            return self.base / runs[-1]
+            # newest by its journal's last write, since --run-id names need not sort by time
+            return max((self.base / r for r in runs), key=lambda p: (p / JOURNAL).stat().st_mtime)
         if ref in runs:
             return self.base / ref
         matches = [r for r in runs if r.startswith(ref)]

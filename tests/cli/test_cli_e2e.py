@@ -159,3 +159,47 @@ def test_bundled_suites_pass_offline():
     import shutil
 
     shutil.rmtree(REPO / ".llmeval" / "runs" / f"t{os.getpid()}", ignore_errors=True)
+
+
+def test_usage_errors_exit_4(project: Path):
+    for args in (["run", "--repeat", "0"], ["run", "--frobnicate"], ["run", "-j", "0"]):
+        out = llmeval(*args, cwd=project)
+        assert out.returncode == 4, (args, out.stderr)
+
+
+def test_nothing_selected_writes_no_run(project: Path):
+    assert llmeval("run", "--filter", "zzz-no-match", cwd=project).returncode == 5
+    assert not (project / ".llmeval" / "runs").exists()
+
+
+def test_resume_retries_errored_results(project: Path):
+    target = project / "flaky_target.py"
+    target.write_text("def answer(vars):\n    raise RuntimeError('down')\n")
+    (project / "suites" / "t.yaml").write_text(
+        "name: t\nmodels: ['python:flaky_target.py:answer']\ncases:\n"
+        + "".join(f"  - id: c{i}\n    vars: {{input: hi}}\n" for i in range(3))
+    )
+    assert llmeval("run", "t", "--run-id", "e", cwd=project).returncode == 3
+    target.write_text("def answer(vars):\n    return 'fine'\n")
+    out = llmeval("run", "--resume", "e", "--json", cwd=project)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["summary"]["totals"]["passed"] == 3
+
+
+def test_baseline_save_refuses_errored_or_empty_runs(project: Path):
+    (project / "broken.py").write_text("def answer(vars):\n    raise RuntimeError('x')\n")
+    (project / "suites" / "b.yaml").write_text(
+        "name: b\nmodels: ['python:broken.py:answer']\ncases:\n  - id: a\n    vars: {input: hi}\n"
+    )
+    assert llmeval("run", "b", "--run-id", "bad", cwd=project).returncode == 3
+    out = llmeval("baseline", "save", "bad", cwd=project)
+    assert out.returncode == 4 and "errored" in out.stderr
+    assert not (project / "suites" / "baselines").exists()
+
+
+def test_json_on_config_error(project: Path):
+    (project / "llmeval.yaml").write_text("models: [\n")
+    out = llmeval("run", "--json", cwd=project)
+    assert out.returncode == 4
+    data = json.loads(out.stdout)
+    assert data["exit_code"] == 4 and data["errors"][0].startswith("llmeval.yaml:")

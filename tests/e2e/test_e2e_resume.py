@@ -134,3 +134,13 @@ def test_max_cost_stops_with_exit_3_and_resume_completes(server, tmp_path) -> No
     final = project.manifest("budget")
     assert final["status"] == "complete"
     assert final["spent_usd"] == pytest.approx(sum(line["cost_usd"] for line in lines))
+
+
+def test_max_cost_does_not_count_cached_answers(server, tmp_path) -> None:
+    project = _project(server, tmp_path, n=6, price=PRICE, params={"max_tokens": 8})
+    assert project.run("run", "--no-report").returncode == 0
+    before = len(server.requests)
+    # a budget smaller than one call: every answer is cached, so nothing is spent
+    again = project.run("run", "--max-cost", "0.000001", "--no-report")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(server.requests) == before

@@ -174,3 +174,43 @@ def test_scorer_crash_is_case_error(tmp_path):
     _, _, results = run(make_plan(2, M, [bad]), Fake(), tmp_path)
     assert all(r.status == "error" and r.error.kind == "scorer" for r in results)
     assert "scorer bug" in results[0].error.message
+
+
+def test_first_stop_lets_calls_in_flight_finish(tmp_path):
+    """They are paid for: keep them. Only new work is refused."""
+    plan = make_plan(20, M)
+    fake = Fake(delay=0.05)
+    stop = asyncio.Event()
+
+    class Stopper(RecordingObserver):
+        def on_result(self, result):
+            super().on_result(result)
+            stop.set()
+
+    journal = Journal(tmp_path / "results.jsonl")
+    runner = Runner(plan, {"m": fake}, journal, Stopper(), RunOptions(run_id="r", concurrency=4))
+    asyncio.run(runner.run(set(), stop))
+    journal.close()
+    # every call that was sent got journaled: nothing paid for is lost
+    assert len(read_journal(journal.path)) == len(fake.calls) == 4
+
+
+def test_abandon_cancels_calls_in_flight(tmp_path):
+    plan = make_plan(8, M)
+    fake = Fake(delay=5)
+
+    async def main():
+        stop, abandon = asyncio.Event(), asyncio.Event()
+        journal = Journal(tmp_path / "results.jsonl")
+        runner = Runner(plan, {"m": fake}, journal, RecordingObserver(), RunOptions("r", 4))
+        task = asyncio.create_task(runner.run(set(), stop, abandon))
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.sleep(0.05)
+        abandon.set()
+        out = await asyncio.wait_for(task, 2)
+        journal.close()
+        return out, read_journal(journal.path)
+
+    outcome, results = asyncio.run(main())
+    assert outcome.stop_reason == "interrupted" and results == []
