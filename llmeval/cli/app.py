@@ -42,10 +42,11 @@ def _register() -> None:
 def main() -> None:
     # click's default of 2 for bad usage would read as "interrupted" to CI
     # (typer vendors its own copy of click; patch whichever is in use)
-    try:
-        from typer._click import exceptions as click_exceptions
-    except ImportError:  # pragma: no cover - older typer uses click itself
-        from click import exceptions as click_exceptions
-    click_exceptions.UsageError.exit_code = 4
+    import contextlib
+    import importlib
+
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        with contextlib.suppress(ImportError):  # older typer uses click; newer vendors it
+            importlib.import_module(name).UsageError.exit_code = 4
     _register()
     app()

@@ -42,7 +42,10 @@ def init(
     with output.errors_to_exit():
         from llmeval.errors import UsageError
 
-        packs = ["base", *(with_ or [])]
+        extra = list(with_ or [])
+        # `init --with security` in an existing project adds just the pack
+        base = [] if extra and (directory / "llmeval.yaml").exists() else ["base"]
+        packs = [*base, *extra]
         scaffold = resources.files("llmeval") / "scaffold"
         for pack in packs:
             if not (scaffold / pack).is_dir():

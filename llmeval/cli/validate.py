@@ -74,15 +74,16 @@ def _check_targets(project: object, plan: object) -> None:
 
 @app.command()
 def schema(
-    kind: str = typer.Argument("suite", help="suite"),
+    kind: str = typer.Argument("suite", help="suite | config (llmeval.yaml)"),
 ) -> None:
-    """Print the JSON Schema of suite files (for editor completion)."""
+    """Print the JSON Schema of suite files or llmeval.yaml (for editor completion)."""
     import json
 
     with output.errors_to_exit():
-        from llmeval.config.schema import suite_json_schema
+        from llmeval.config.schema import config_json_schema, suite_json_schema
         from llmeval.errors import UsageError
 
-        if kind != "suite":
-            raise UsageError(f"unknown schema '{kind}' (known: suite)")
-        typer.echo(json.dumps(suite_json_schema(), indent=2))
+        schemas = {"suite": suite_json_schema, "config": config_json_schema}
+        if kind not in schemas:
+            raise UsageError(f"unknown schema '{kind}' (known: {', '.join(schemas)})")
+        typer.echo(json.dumps(schemas[kind](), indent=2))

@@ -185,6 +185,24 @@ class SuiteFile(SuiteHeader):
 
 def suite_json_schema() -> dict[str, Any]:
     """JSON Schema of suite files (for editor completion, e.g. yaml-language-server)."""
+    from llmeval.metrics import registry
+
     schema = SuiteFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    names = registry.names()
+    assertion = schema.get("$defs", {}).get("AssertionConfig", {})
+    if "type" in assertion.get("properties", {}):
+        # every registered type and its not- form, so editors complete and flag typos
+        assertion["properties"]["type"] = {
+            "type": "string",
+            "enum": [*names, *(f"not-{n}" for n in names)],
+            "description": "Assertion type; a not- prefix inverts it.",
+        }
+    return schema
+
+
+def config_json_schema() -> dict[str, Any]:
+    """JSON Schema of llmeval.yaml."""
+    schema = SettingsFile.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

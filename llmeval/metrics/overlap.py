@@ -67,11 +67,21 @@ def _scored(
         return Score(
             passed=None,
             score=value,
-            reason=f"{label} score {value:.3g} (threshold {limit})",
+            reason=f"{label} score {_shown(value, limit)} (threshold {limit})",
             details=details,
         )
 
     return fn
+
+
+def _shown(value: float, limit: str) -> str:
+    """Two decimals as promptfoo prints, more when that would look equal to the threshold."""
+    text = f"{value:.2f}"
+    try:
+        same = float(text) == float(limit) and value != float(limit)
+    except ValueError:
+        same = False
+    return f"{value:.4f}" if same else text
 
 
 # --- promptfoo's rouge-n ------------------------------------------------------------------

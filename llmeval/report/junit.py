@@ -25,6 +25,9 @@ def clean_xml(text: object, limit: int = MAX_TEXT) -> str:
     return s if len(s) <= limit else s[:limit] + f"… [{len(s) - limit} more characters]"
 
 
+_VERDICT = {True: "PASS", False: "FAIL", None: "UNSCORED"}
+
+
 def _failure_message(r: CaseResult) -> str:
     failed = [a for a in r.assertions if a.passed is not True]
     if not failed:
@@ -67,7 +70,9 @@ def render_junit(results: Iterable[CaseResult]) -> str:
                 msg = clean_xml(_failure_message(r), 1000)
                 f = ET.SubElement(tc, "failure", message=msg, type="AssertionFailed")
                 f.text = clean_xml(
-                    "\n".join(f"{a.type}: {a.passed} {a.reason}" for a in r.assertions)
+                    "\n".join(
+                        f"{_VERDICT.get(a.passed, '?')} {a.type}: {a.reason}" for a in r.assertions
+                    )
                 )
             elif r.status == "error":
                 counts["errors"] += 1
