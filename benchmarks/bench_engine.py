@@ -68,11 +68,17 @@ def main() -> None:
         make_project(root, args.cases)
         helps = [timed([*exe, "--help"], root)[0] for _ in range(5)]
         wall, peak_kb, _ = timed([*exe, "run", "--no-report", "--json", "-q"], root)
+        wall_r, peak_r, _ = timed([*exe, "run", "--json", "-q"], root)
         n = args.cases
         print(f"llmeval --help: best {min(helps) * 1000:.0f} ms of 5 (aim < 300 ms)")
         print(
             f"{n} cases x 3 assertions on echo: {wall:.2f} s wall, {n / wall:,.0f} cases/s,"
             f" peak RSS {peak_kb / 1024:.0f} MB (aim < 5 s, < 300 MB)"
+        )
+        size = (root / "reports" / "latest.html").stat().st_size / 1e6
+        print(
+            f"the same with the HTML report written: {wall_r:.2f} s wall,"
+            f" peak RSS of any run {peak_r / 1024:.0f} MB, report {size:.1f} MB"
         )
         print(
             f"ratio vs promptfoo's ~7 ms CPU/case ({n * 0.007:.0f} s): {n * 0.007 / wall:.1f}x faster"

@@ -3,7 +3,7 @@
 Plans the assertions once (as a run does), then scores N synthetic answer/reference
 pairs through the real metric functions, ``apply.finalize`` and ``case_verdict``.
 Prints µs per case (CPU time of this process, so a busy machine does not inflate it; wall
-time too) for the whole set and per metric. ``--no-ter`` drops the TER detail from BLEU.
+time too) for the whole set and per metric. ``--ter`` adds the TER detail to BLEU (off by default).
 
     python benchmarks/bench_scoring.py [--cases 10000]
 """
@@ -29,7 +29,7 @@ WORDS = _SENTENCE.split()
 
 SPECS = [
     AssertionSpec(type="rouge-l", threshold=0.4),
-    AssertionSpec(type="bleu", threshold=0.2),  # with the TER detail unless --no-ter
+    AssertionSpec(type="bleu", threshold=0.2),  # TER detail only with --ter
     AssertionSpec(type="icontains", value="days"),
     AssertionSpec(type="regex", value=r"\b\d+\b|\bfive\b"),
     AssertionSpec(type="word-count", value={"min": 3, "max": 60}),
@@ -51,10 +51,10 @@ def make_cases(n: int, seed: int = 7) -> list[tuple[str, Case]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=10_000)
-    ap.add_argument("--no-ter", action="store_true", help="BLEU without the TER detail")
+    ap.add_argument("--ter", action="store_true", help="BLEU with the TER detail")
     args = ap.parse_args()
-    if args.no_ter:
-        SPECS[1] = AssertionSpec(type="bleu", threshold=0.2, options={"ter": False})
+    if args.ter:
+        SPECS[1] = AssertionSpec(type="bleu", threshold=0.2, options={"ter": True})
     plan = [registry.build(s, BuildContext(root=Path.cwd())) for s in SPECS]
     cases = make_cases(args.cases)
     per_metric = [0.0] * len(SPECS)
