@@ -114,14 +114,13 @@ def corpus_tables(summary: dict[str, Any]) -> list[Any]:
         if cls:
             labels = cls.get("labels") or []
             matrix = cls.get("confusion_matrix") or []
+            out.append(
+                f"[bold]{escape(head)}[/]: accuracy {cls.get('accuracy', 0):.3f} · macro F1 "
+                f"{cls.get('f1_macro', cls.get('macro', {}).get('f1', 0)):.3f} · micro F1 "
+                f"{cls.get('f1_micro', cls.get('micro', {}).get('f1', 0)):.3f}"
+                + ("" if not extra else " · " + " · ".join(extra))
+            )
             t = Table(
-                title=(
-                    f"{escape(head)}: accuracy {cls.get('accuracy', 0):.3f} · macro F1 "
-                    f"{cls.get('f1_macro', cls.get('macro', {}).get('f1', 0)):.3f} · micro F1 "
-                    f"{cls.get('f1_micro', cls.get('micro', {}).get('f1', 0)):.3f}"
-                    + ("" if not extra else " · " + " · ".join(extra))
-                ),
-                title_justify="left",
                 box=box.SIMPLE_HEAD,
                 caption="rows: expected · columns: predicted",
                 caption_justify="left",
