@@ -41,12 +41,14 @@ def escape_md(text: Any, limit: int = 300) -> str:
     # does not help, GitHub links mentions and refs in the rendered text.
     s = _AUTOLINKS.sub(lambda m: m.group(0)[:-1] + ZWSP + m.group(0)[-1], s)
     out = []
-    for ch in s:
+    for i, ch in enumerate(s):
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
         elif ch in _BACKSLASHED:
             out.append("\\" + ch)
-        elif ch in "@#":
+        elif ch == "#" or (ch == "@" and not (i and s[i - 1].isalnum())):
+            # a mention needs a non-word char before the @; `support@v2` and e-mail
+            # addresses stay as written. Every # is broken: owner/repo#1 links too.
             out.append(ch + ZWSP)
         else:
             out.append(ch)

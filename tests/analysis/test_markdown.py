@@ -46,7 +46,7 @@ def test_escaped_text_renders_as_plain_text(text):
     assert "<" not in inner.replace("&lt;", "")  # no element at all inside the item
     for bad in ("<script", "<img", "<a ", "<code", "<em", "<strong", "<del", "<h1"):
         assert bad not in html
-    assert not re.search(r"@[A-Za-z0-9]", html)  # no mention can fire
+    assert not re.search(r"(?<![A-Za-z0-9])@[A-Za-z0-9]", html)  # no mention can fire
     assert not re.search(r"#[0-9]", html)  # no issue reference
     assert not re.search(r"(?i)gh-[0-9]", html)
     assert "://" not in html and "www." not in html  # no autolinked URL
@@ -57,6 +57,11 @@ def test_escaped_text_keeps_its_readable_content():
     html = _html(escape_md("a < b && c > d | e [x] @bob #7"))
     text = html.replace(ZWSP, "")
     assert "a &lt; b &amp;&amp; c &gt; d | e [x] @bob #7" in text
+
+
+def test_prompt_refs_and_emails_are_not_mentions_and_stay_readable():
+    assert escape_md("support@v2 help@shop.example") == "support@v2 help@shop.example"
+    assert escape_md("ping @bob") == "ping @" + ZWSP + "bob"
 
 
 def test_escape_limits_length():
