@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -16,21 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import llmeval
 from llmeval.analysis.summarize import summarize
-from llmeval.config.prompts import resolve_prompt
 from llmeval.config.settings import resolve_model
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.request import Completion
 from llmeval.engine.journal import Journal, read_journal
+from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
 from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
 from llmeval.engine.wiring import ProviderFactory
-from llmeval.errors import ConfigError, UsageError
-from llmeval.store.runs import RunStore, git_sha, new_run_id
+from llmeval.errors import UsageError
+from llmeval.store.runs import RunStore, new_run_id
 
 
 @dataclass
@@ -90,129 +88,6 @@ def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
     return chosen
 
 
-def _spec_key(a: Any) -> str:
-    import json
-
-    return json.dumps(
-        [a.name, a.value, a.threshold, a.weight, a.metric, a.options], sort_keys=True, default=str
-    )
-
-
-def _fingerprints(plan: Plan) -> dict[str, Any]:
-    """Per suite: a hash of what scores *every* case — the shared (defaults) assertions and
-    all judge assertions. A change there makes a baseline comparison meaningless; an edit
-    to one case's own assertions only shows up as that case's result."""
-    import hashlib
-
-    from llmeval.metrics import registry
-
-    out = {}
-    for suite in plan.suites:
-        shared: set[Any] | None = None
-        judged: set[str] = set()
-        for c in suite.cases:
-            specs = set(c.assertions)
-            shared = specs if shared is None else shared & specs
-            for a in c.assertions:
-                try:
-                    if registry.get(a.type).judge:
-                        judged.add(_spec_key(a))
-                except Exception:
-                    pass
-        keys = sorted({_spec_key(a) for a in shared or ()} | judged)
-        blob = "\n".join([*keys, repr(sorted(suite.gate.items()))]).encode()
-        out[suite.name] = {
-            "path": suite.path,
-            "fingerprint": hashlib.sha256(blob).hexdigest()[:16],
-            "min_pass_rate": suite.min_pass_rate,
-            "critical": sorted(c.id for c in suite.cases if c.critical),
-        }
-    return out
-
-
-def _manifest(
-    project: Project,
-    plan: Plan,
-    run_id: str,
-    cfg: RunConfig,
-    started: float,
-    model_ids: dict[str, set[str]],
-    previous: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "llmeval_version": llmeval.__version__,
-        "python": sys.version.split()[0],
-        "git_sha": git_sha(project.root),
-        "config_sha": project.settings.sha,
-        "started_at": started,
-        "selection": cfg.selection.to_json(),
-        "cache_mode": cfg.cache_mode,
-        "max_cost_usd": cfg.max_cost_usd
-        if cfg.max_cost_usd is not None
-        else (previous or {}).get("max_cost_usd"),
-        "judge": _judge_meta(project),
-        "suites": _fingerprints(plan),
-        "models": {
-            a: {
-                "provider": s.provider,
-                "model": s.model,
-                "model_id": ",".join(sorted(model_ids.get(a, ()))) or None,
-                "base_url": s.base_url,
-            }
-            for a, s in sorted(plan.models.items())
-        },
-        "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
-    }
-
-
-def _judge_meta(project: Project) -> dict[str, Any] | None:
-    judge = project.settings.judge
-    if not judge:
-        return None
-    try:
-        spec = resolve_model(project.settings, judge)
-        model = spec.model
-    except ConfigError:
-        model = judge
-    import hashlib
-
-    shas = []
-    for ref in ("judge-rubric", "judge-factuality", "judge-pairwise"):
-        try:
-            shas.append(_load_prompt(project)(ref).sha)
-        except ConfigError:
-            shas.append("")
-    prompt_sha = hashlib.sha256("|".join(shas).encode()).hexdigest()[:16]
-    return {"alias": judge, "model": model, "prompt_sha": prompt_sha}
-
-
-def _cost_fn() -> Callable[[ModelSpec, Completion], float | None]:
-    def cost(spec: ModelSpec, c: Completion) -> float | None:
-        if c.cost_usd is not None:
-            return c.cost_usd
-        if spec.provider in ("echo", "python"):
-            return None
-        from llmeval.providers.pricing import cost as price_cost
-
-        return price_cost(spec, c.model_id, c.input_tokens, c.output_tokens)
-
-    return cost
-
-
-def _load_prompt(project: Project) -> Callable[[str], Any]:
-    def load(ref: str) -> Any:
-        try:
-            return resolve_prompt(project.prompts, ref, None)
-        except ConfigError:
-            # judge prompts ship with llmeval; a project may override them in prompts/
-            from llmeval.judge.bundled import bundled_prompt
-
-            return bundled_prompt(ref)
-
-    return load
-
-
 def make_services(
     project: Project,
     factory: ProviderFactory,
@@ -222,8 +97,8 @@ def make_services(
         default_judge=project.settings.judge,
         resolve=lambda name: resolve_model(project.settings, name),
         provider_for=factory.get,
-        load_prompt=_load_prompt(project),
-        cost=cost or _cost_fn(),
+        load_prompt=prompt_loader(project),
+        cost=cost or cost_fn(),
     )
 
 
@@ -263,7 +138,7 @@ def execute(
     )
     if not plan.items:
         return RunReport(run_id, run_dir, plan, RunOutcome(), [], {}, 0)
-    cost = _cost_fn()
+    cost = cost_fn()
     factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
 
@@ -322,7 +197,7 @@ def execute(
             model_ids.setdefault(r.model, set()).add(r.model_id)
     finished_keys = {r.key for r in results}
     missing = Counter((k[0], k[2], k[3]) for k in planned_keys - finished_keys)
-    manifest = _manifest(
+    manifest = build_manifest(
         project, plan, run_id, cfg, previous.get("started_at", started), model_ids, previous
     )
     manifest.update(

@@ -1,0 +1,144 @@
+"""What a run records about itself in run.json: versions, fingerprints, judge, models."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import llmeval
+from llmeval.config.settings import resolve_model
+from llmeval.domain.model import ModelSpec
+from llmeval.domain.project import Project
+from llmeval.domain.request import Completion
+from llmeval.engine.plan import Plan
+from llmeval.errors import ConfigError
+from llmeval.store.runs import git_sha
+
+if TYPE_CHECKING:
+    from llmeval.engine.session import RunConfig
+
+
+def _spec_key(a: Any) -> str:
+    import json
+
+    return json.dumps(
+        [a.name, a.value, a.threshold, a.weight, a.metric, a.options], sort_keys=True, default=str
+    )
+
+
+def fingerprints(plan: Plan) -> dict[str, Any]:
+    """Per suite: a hash of what scores *every* case — the shared (defaults) assertions and
+    all judge assertions. A change there makes a baseline comparison meaningless; an edit
+    to one case's own assertions only shows up as that case's result."""
+    import hashlib
+
+    from llmeval.metrics import registry
+
+    out = {}
+    for suite in plan.suites:
+        shared: set[Any] | None = None
+        judged: set[str] = set()
+        for c in suite.cases:
+            specs = set(c.assertions)
+            shared = specs if shared is None else shared & specs
+            for a in c.assertions:
+                try:
+                    if registry.get(a.type).judge:
+                        judged.add(_spec_key(a))
+                except Exception:
+                    pass
+        keys = sorted({_spec_key(a) for a in shared or ()} | judged)
+        blob = "\n".join([*keys, repr(sorted(suite.gate.items()))]).encode()
+        out[suite.name] = {
+            "path": suite.path,
+            "fingerprint": hashlib.sha256(blob).hexdigest()[:16],
+            "min_pass_rate": suite.min_pass_rate,
+            "critical": sorted(c.id for c in suite.cases if c.critical),
+        }
+    return out
+
+
+def build_manifest(
+    project: Project,
+    plan: Plan,
+    run_id: str,
+    cfg: RunConfig,
+    started: float,
+    model_ids: dict[str, set[str]],
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "llmeval_version": llmeval.__version__,
+        "python": sys.version.split()[0],
+        "git_sha": git_sha(project.root),
+        "config_sha": project.settings.sha,
+        "started_at": started,
+        "selection": cfg.selection.to_json(),
+        "cache_mode": cfg.cache_mode,
+        "max_cost_usd": cfg.max_cost_usd
+        if cfg.max_cost_usd is not None
+        else (previous or {}).get("max_cost_usd"),
+        "judge": judge_meta(project),
+        "suites": fingerprints(plan),
+        "models": {
+            a: {
+                "provider": s.provider,
+                "model": s.model,
+                "model_id": ",".join(sorted(model_ids.get(a, ()))) or None,
+                "base_url": s.base_url,
+            }
+            for a, s in sorted(plan.models.items())
+        },
+        "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
+    }
+
+
+def judge_meta(project: Project) -> dict[str, Any] | None:
+    judge = project.settings.judge
+    if not judge:
+        return None
+    try:
+        spec = resolve_model(project.settings, judge)
+        model = spec.model
+    except ConfigError:
+        model = judge
+    import hashlib
+
+    shas = []
+    for ref in ("judge-rubric", "judge-factuality", "judge-pairwise"):
+        try:
+            shas.append(prompt_loader(project)(ref).sha)
+        except ConfigError:
+            shas.append("")
+    prompt_sha = hashlib.sha256("|".join(shas).encode()).hexdigest()[:16]
+    return {"alias": judge, "model": model, "prompt_sha": prompt_sha}
+
+
+def cost_fn() -> Callable[[ModelSpec, Completion], float | None]:
+    def cost(spec: ModelSpec, c: Completion) -> float | None:
+        if c.cost_usd is not None:
+            return c.cost_usd
+        if spec.provider in ("echo", "python"):
+            return None
+        from llmeval.providers.pricing import cost as price_cost
+
+        return price_cost(spec, c.model_id, c.input_tokens, c.output_tokens)
+
+    return cost
+
+
+def prompt_loader(project: Project) -> Callable[[str], Any]:
+    def load(ref: str) -> Any:
+        from llmeval.config.prompts import resolve_prompt
+
+        try:
+            return resolve_prompt(project.prompts, ref, None)
+        except ConfigError:
+            # judge prompts ship with llmeval; a project may override them in prompts/
+            from llmeval.judge.bundled import bundled_prompt
+
+            return bundled_prompt(ref)
+
+    return load
