@@ -72,6 +72,34 @@ def load_baselines(project: Any, ref: str, suites: list[str]) -> Baselines | Non
     return Baselines(results, _merge(metas), ", ".join(str(p.name) for _, p in found))
 
 
+def check_comparable(project: Any, cfg: Any, baselines: Baselines) -> None:
+    """UsageError if the judge or shared assertions changed since the baseline."""
+    from llmeval.analysis.changes import explain
+    from llmeval.engine.manifest import fingerprints, judge_meta
+    from llmeval.engine.plan import build_plan
+    from llmeval.engine.session import select_suites
+
+    sel = cfg.selection
+    plan = build_plan(
+        project,
+        suites=select_suites(project, sel.suites),
+        models=sel.models,
+        tags=sel.tags,
+        filter=sel.filter,
+        repeat=1,
+    )
+    cand = {"suites": fingerprints(plan), "judge": judge_meta(project, plan)}
+    base = {k: baselines.meta.get(k) for k in ("suites", "judge")}
+    _, blocking = explain(base, cand, {s.name for s in plan.suites})
+    if blocking:
+        raise UsageError(
+            "cannot compare with the baseline: "
+            + "; ".join(blocking)
+            + ". Save a new baseline, or allow it explicitly (--allow-changed-judge)."
+            + " Nothing was run."
+        )
+
+
 def gate_run(
     project: Any, report: Any, baselines: Baselines | None, *, allow_changed: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -101,6 +129,14 @@ def gate_run(
     result = decide(comparison, report.manifest["summary"]["groups"], policy, suite_policies)
     gate = result.to_json()
     reasons = list(gate["reasons"]) + case_floor_reasons(report)
+    if comparison is not None and baselines is not None:
+        paired = [c for c in comparison.cases if c.change not in ("new", "removed")]
+        if not paired and report.results:
+            # e.g. a renamed model alias: a gate that compared nothing must not pass
+            reasons.append(
+                f"the baseline ({baselines.label}) shares no case with this run "
+                "(same suite, case id, model and prompt name): nothing was compared"
+            )
     incomplete = bool(result.errors_over_budget)
     if incomplete:
         bad = sorted({f"{r.suite}/{r.case_id}" for r in report.results if r.status == "error"})

@@ -18,7 +18,8 @@ def _copy_tree(
     for entry in src.iterdir():
         if entry.name in ("__pycache__",) or entry.name.endswith(".pyc"):
             continue
-        target = dest / entry.name
+        # shipped without the dot: a dotfile inside a package is easy to lose in packaging
+        target = dest / (".gitignore" if entry.name == "gitignore" else entry.name)
         if entry.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             _copy_tree(entry, target, written, force)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ def run(
     baselines = load_baselines(project, baseline, suites) if baseline else None
     if baseline == "auto" and baselines is None:
         output.err("note: no committed baseline for these suites; gating on min_pass_rate only")
+    if baselines is not None and not allow_changed and not resume:
+        from llmeval.cli.gating import check_comparable
+
+        check_comparable(project, cfg, baselines)  # before any call, not after paying
     if baselines is not None:
         cfg.baseline_outputs = baselines.outputs()
 
@@ -85,6 +90,7 @@ def run(
                 "status": report.manifest.get("status"),
                 "gate": gate,
                 "counts": report.manifest.get("counts"),
+                "error_kinds": dict(Counter(r.error.kind for r in report.results if r.error)),
                 "summary": report.manifest["summary"],
                 "comparison": comparison,
                 "files": {k: str(v) for k, v in written.items()},
@@ -132,7 +138,10 @@ def _write_outputs(
     if markdown:
         from llmeval.report.markdown import render_markdown
 
-        atomic_write(markdown, render_markdown(comparison, report.manifest["summary"], gate))
+        atomic_write(
+            markdown,
+            render_markdown(comparison, report.manifest["summary"], gate, results=report.results),
+        )
         written["markdown"] = markdown
     if junit:
         from llmeval.report.junit import render_junit

@@ -78,6 +78,7 @@ def print_run(
     if comparison:
         for change in comparison.get("changes", []):
             out.print(f"[cyan]changed:[/] {escape(change)}")
+        _print_changes(out, comparison)
     tot = report.manifest["summary"]["totals"]
     cache = sum(1 for r in report.results if r.cached)
     out.print(
@@ -96,5 +97,31 @@ def print_run(
         out.print(f"  [red]•[/] {escape(reason)}")
     for name, path in written.items():
         con.print(f"[dim]{name}:[/] {escape(str(path))}")
-    if code in (exits.INTERRUPTED, exits.INCOMPLETE):
+    if code == exits.INTERRUPTED or report.not_run or _retryable(report.results):
         con.print(f"resume with: llmeval run --resume {escape(report.run_id)}")
+
+
+def _retryable(results: Any) -> bool:
+    """Errors a resume can fix: provider failures, not a scorer bug or a bad verdict."""
+    return any(r.error and r.error.kind not in ("scorer",) for r in results if r.status == "error")
+
+
+def _print_changes(out: Any, comparison: dict[str, Any]) -> None:
+    """Against a baseline, what moved: regressions first, then fixes, removed, new, flaky."""
+    from rich.markup import escape
+
+    by: dict[str, list[str]] = {}
+    cases = sorted(comparison.get("cases", []), key=lambda c: not c.get("critical"))
+    for c in cases:  # critical cases first
+        crit = " (critical)" if c.get("critical") else ""
+        by.setdefault(c["change"], []).append(
+            f"{c['suite']}/{c['case_id']} [{c['model']} {c['prompt']}]{crit}"
+        )
+    styles = {"regressed": "red", "fixed": "green", "removed": "yellow", "new": "cyan"}
+    for kind in ("regressed", "fixed", "removed", "new", "flaky", "errored"):
+        items = by.get(kind) or []
+        if not items:
+            continue
+        style = styles.get(kind, "dim")
+        shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
+        out.print(f"[{style}]{kind} vs baseline ({len(items)}):[/] {escape(shown)}")

@@ -74,3 +74,31 @@ def read_journal(path: Path) -> list[CaseResult]:
     for r in iter_journal(path):
         latest[r.key] = r
     return list(latest.values())
+
+
+def compact(path: Path) -> int:
+    """Rewrite the journal with one line per result (the last), if any key repeats.
+
+    A resume appends the retried result after the error it replaces; readers use the
+    last line, but one line per result is what ``jq`` or pandas users expect. The
+    rewrite is atomic: a crash leaves the old journal intact. Returns lines dropped.
+    """
+    if not path.exists():
+        return 0
+    with open(path, encoding="utf-8") as fh:
+        lines = [ln for ln in fh if ln.endswith("\n") and ln.strip()]
+    keep: dict[tuple[str, str, str, str, int], str] = {}
+    for ln in lines:
+        try:
+            d = json.loads(ln)
+            key = (d["suite"], d["case_id"], d["model"], d["prompt"], d.get("repeat", 0))
+        except (ValueError, KeyError, TypeError):
+            continue
+        keep.pop(key, None)  # re-insert: keeps the order of the last occurrence
+        keep[key] = ln
+    dropped = len(lines) - len(keep)
+    if dropped > 0:
+        from llmeval.store.runs import atomic_write
+
+        atomic_write(path, "".join(keep.values()))
+    return dropped

@@ -80,7 +80,7 @@ def build_manifest(
         "max_cost_usd": cfg.max_cost_usd
         if cfg.max_cost_usd is not None
         else (previous or {}).get("max_cost_usd"),
-        "judge": judge_meta(project),
+        "judge": judge_meta(project, plan),
         "suites": fingerprints(plan),
         "models": {
             a: {
@@ -95,9 +95,18 @@ def build_manifest(
     }
 
 
-def judge_meta(project: Project) -> dict[str, Any] | None:
+def _uses_judge(plan: Plan) -> bool:
+    from llmeval.metrics import registry
+
+    return any(
+        registry.get(a.type).judge for s in plan.suites for c in s.cases for a in c.assertions
+    )
+
+
+def judge_meta(project: Project, plan: Plan | None = None) -> dict[str, Any] | None:
+    """The default judge and its prompts' hash, if the plan has judge assertions at all."""
     judge = project.settings.judge
-    if not judge:
+    if not judge or (plan is not None and not _uses_judge(plan)):
         return None
     try:
         spec = resolve_model(project.settings, judge)

@@ -288,7 +288,13 @@ class Runner:
             tokens=tokens,
             cost_usd=cost,
             cached=c.cached,
-            error=ErrorInfo("scorer", scorer_error.reason) if scorer_error else None,
+            error=(
+                ErrorInfo(
+                    (scorer_error.details or {}).get("error_kind", "scorer"), scorer_error.reason
+                )
+                if scorer_error
+                else None
+            ),
             model_id=c.model_id,
             finish_reason=c.finish_reason,
             judge_cost_usd=judge_cost,

@@ -20,7 +20,7 @@ from llmeval.config.settings import resolve_model
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.request import Completion
-from llmeval.engine.journal import Journal, read_journal
+from llmeval.engine.journal import Journal, compact, read_journal
 from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
@@ -190,6 +190,7 @@ def execute(
     finally:
         journal.close()
         observer.on_finish()
+    compact(journal.path)
     results = [r for r in read_journal(journal.path) if r.key in planned_keys]
     model_ids: dict[str, set[str]] = {}
     for r in results:

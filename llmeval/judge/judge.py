@@ -105,7 +105,14 @@ async def ask(
     try:
         completion = await services.judge(messages, model=opts.model, repeat=ctx.repeat)
     except ProviderError as e:
-        raise Unscored(error(f"judge call failed ({e.kind}): {e.message}")) from None
+        # the kind travels with the result: a replay miss or an outage is not a scorer bug
+        raise Unscored(
+            Score(
+                passed=None,
+                error=f"judge call failed ({e.kind}): {e.message}",
+                details={"error_kind": e.kind},
+            )
+        ) from None
     text = completion.text if isinstance(completion.text, str) else ""
     verdict = parse(text)
     if verdict is None:

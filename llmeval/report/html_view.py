@@ -33,7 +33,7 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
     counts: defaultdict[str, int] = defaultdict(int)
     for r in results:
         counts[r.status] += 1
-    decided = counts["pass"] + counts["fail"] + counts["error"]
+    decided = counts["pass"] + counts["fail"]  # as in run.json: errors are not scores
     scores = [r.score for r in results if r.score is not None and r.status != "error"]
     lat = sorted(r.latency_ms for r in results if r.latency_ms is not None)
     return {
@@ -120,6 +120,7 @@ def cards(totals: Mapping[str, Any], comparison: Mapping[str, Any] | None) -> di
         **totals,
         "pass_rate_ci": list(ci) if isinstance(ci, list | tuple) and len(ci) == 2 else None,
         "cache_rate": hits / n if n else None,
+        "judged": (totals.get("passed") or 0) + (totals.get("failed") or 0),
         "error_rate": (totals.get("errors") or 0) / n if n else None,
         "deltas": deltas[:3],
         "n_significant": sum(1 for m in deltas if m.get("significant")),

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -179,15 +177,9 @@ def save_baseline(
     """Write ``<root>/<suites_dir>/baselines/<suite>.json`` atomically; return its path."""
     path = baseline_path(root, suite, suites_dir)
     text = dump_baseline(baseline_document(results, meta, suite))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{suite}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from llmeval.store.runs import atomic_write  # temp file + rename, mode 0644
+
+    atomic_write(path, text)
     return path
 
 

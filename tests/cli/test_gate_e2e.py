@@ -100,3 +100,27 @@ def test_diff_command_exit_codes_and_json(proj: Path):
     html = proj / "cmp.html"
     assert llmeval("diff", "base", "cand", "--html", str(html), cwd=proj).returncode == 1
     assert html.read_text()[:200].lower().lstrip().startswith("<!doctype html")
+
+
+def test_changed_shared_assertions_refused_before_any_call(proj: Path):
+    suite = proj / "suites" / "qa.yaml"
+    suite.write_text(
+        suite.read_text().replace(
+            "min_pass_rate: 0.5\n",
+            "min_pass_rate: 0.5\ndefaults:\n  assert:\n    - type: word-count\n      value: {max: 50}\n",
+        )
+    )
+    runs_before = set((proj / ".llmeval" / "runs").iterdir())
+    out = llmeval("run", "--baseline", "auto", cwd=proj)
+    assert out.returncode == 4
+    assert "assertions changed" in out.stderr and "Nothing was run" in out.stderr
+    assert set((proj / ".llmeval" / "runs").iterdir()) == runs_before
+    assert llmeval("run", "--baseline", "auto", "--allow-changed-judge", cwd=proj).returncode == 0
+
+
+def test_baseline_that_pairs_with_nothing_fails_the_gate(proj: Path):
+    cfg = proj / "llmeval.yaml"
+    cfg.write_text(cfg.read_text().replace("  app:", "  renamed:").replace("[app]", "[renamed]"))
+    out = llmeval("run", "--baseline", "auto", cwd=proj)
+    assert out.returncode == 1
+    assert "shares no case" in out.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,18 @@ def test_abandon_cancels_calls_in_flight(tmp_path):
 
     outcome, results = asyncio.run(main())
     assert outcome.stop_reason == "interrupted" and results == []
+
+
+def test_compact_keeps_one_line_per_result_the_last(tmp_path):
+    from llmeval.engine.journal import compact
+
+    plan = make_plan(3, M)
+    run(plan, Fake(fail={"q1": TransientError("500")}), tmp_path)
+    run(plan, Fake(), tmp_path, done={plan.items[0].key, plan.items[2].key})  # retry c1
+    path = tmp_path / "results.jsonl"
+    assert len(path.read_text().splitlines()) == 4
+    assert compact(path) == 1
+    lines = [json.loads(ln) for ln in path.read_text().splitlines()]
+    assert sorted(ln["case_id"] for ln in lines) == ["c0", "c1", "c2"]
+    assert next(ln for ln in lines if ln["case_id"] == "c1")["status"] == "pass"
+    assert compact(path) == 0
