@@ -222,7 +222,8 @@ def attention_without_baseline(
 def _result_item(r: CaseResult, key: str) -> dict[str, Any]:
     return {
         "suite": r.suite,
-        "case_id": r.case_id,
+        # repeats of one case are separate rows: say which one
+        "case_id": r.case_id if not r.repeat else f"{r.case_id} (repeat {r.repeat})",
         "model": r.model,
         "prompt": r.prompt,
         "cand_status": r.status,
