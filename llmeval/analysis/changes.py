@@ -142,3 +142,37 @@ def explain(
     if bc and cc and bc != cc:
         changes.append(f"llmeval.yaml changed (sha {_short(bc)} → {_short(cc)})")
     return (changes, blocking)
+
+
+def changed_cases(base: Mapping[str, Any], cand: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(suite, case id) whose own assertions or expected value changed between the runs."""
+    out: set[tuple[str, str]] = set()
+    bs, cs = base.get("suites"), cand.get("suites")
+    if not isinstance(bs, Mapping) or not isinstance(cs, Mapping):
+        return out
+    for suite in set(bs) & set(cs):
+        b = (bs[suite] or {}).get("cases") if isinstance(bs[suite], Mapping) else None
+        c = (cs[suite] or {}).get("cases") if isinstance(cs[suite], Mapping) else None
+        if isinstance(b, Mapping) and isinstance(c, Mapping):
+            out |= {(suite, k) for k in set(b) & set(c) if b[k] != c[k]}
+    return out
+
+
+def without_changed(
+    base_results: list[Any], base: Mapping[str, Any], cand: Mapping[str, Any]
+) -> tuple[list[Any], list[str]]:
+    """Drop baseline results of cases whose scoring changed, so they compare as new, and
+    say so: a loosened check must not hide a regression as an unchanged pass."""
+    changed = changed_cases(base, cand)
+    if not changed:
+        return base_results, []
+    kept = [r for r in base_results if (r.suite, r.case_id) not in changed]
+    by_suite: dict[str, list[str]] = {}
+    for suite, case in sorted(changed):
+        by_suite.setdefault(suite, []).append(case)
+    notes = [
+        f"assertions or expected value changed for {len(ids)} case(s) in suite {suite}, "
+        f"compared as new: {', '.join(ids[:10])}" + (" …" if len(ids) > 10 else "")
+        for suite, ids in by_suite.items()
+    ]
+    return kept, notes

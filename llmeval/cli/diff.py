@@ -39,6 +39,11 @@ def diff(
         settings = load_settings(root)
         b_results, b_meta, b_label = load_ref(_Project(root, settings), base)
         c_results, c_meta, c_label = load_ref(_Project(root, settings), cand)
+        from llmeval.analysis.changes import without_changed
+
+        case_notes: list[str] = []
+        if not allow_changed_judge:  # the flag means: compare everything as it is
+            b_results, case_notes = without_changed(b_results, b_meta, c_meta)
         try:
             comparison = compare(
                 b_results,
@@ -60,6 +65,7 @@ def diff(
         groups = (c_meta.get("summary") or {}).get("groups") or []
         gate = decide(comparison, groups, settings.gate, {})
         data = comparison.with_gate(gate).to_json()
+        data["changes"] = list(data.get("changes") or []) + case_notes
         data["base"]["label"] = data["base"].get("label") or b_label
         data["cand"]["label"] = data["cand"].get("label") or c_label
         if markdown:

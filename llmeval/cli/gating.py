@@ -109,12 +109,15 @@ def gate_run(
     policy = project.settings.gate
     suite_policies = {s.name: s.gate for s in report.plan.suites if s.gate}
     comparison = None
+    case_notes: list[str] = []
     if baselines is not None:
-        from llmeval.analysis.changes import IncomparableError
+        from llmeval.analysis.changes import IncomparableError, without_changed
         from llmeval.analysis.diff import compare
 
         suites = {s.name for s in report.plan.suites}
         base = [r for r in baselines.results if r.suite in suites]
+        if not allow_changed:  # --allow-changed-judge: compare everything as it is
+            base, case_notes = without_changed(base, baselines.meta, report.manifest)
         try:
             comparison = compare(
                 base,
@@ -151,6 +154,7 @@ def gate_run(
         gate["baseline"] = baselines.label
     comp_json = comparison.with_gate(result).to_json() if comparison is not None else None
     if comp_json is not None:
+        comp_json["changes"] = list(comp_json.get("changes") or []) + case_notes
         comp_json["gate"] = {"passed": gate["passed"], "reasons": reasons}
     return gate, comp_json
 

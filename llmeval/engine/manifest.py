@@ -27,6 +27,20 @@ def _spec_key(a: Any) -> str:
     )
 
 
+def case_fingerprint(case: Any) -> str:
+    """What scores one case: its assertions and expected value. An edit here makes the
+    case incomparable with its baseline (it is compared as new, and reported)."""
+    import hashlib
+    import json
+
+    blob = json.dumps(
+        [sorted(_spec_key(a) for a in case.assertions), case.expected, case.threshold],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
 def fingerprints(plan: Plan) -> dict[str, Any]:
     """Per suite: a hash of what scores *every* case — the shared (defaults) assertions and
     all judge assertions. A change there makes a baseline comparison meaningless; an edit
@@ -53,6 +67,7 @@ def fingerprints(plan: Plan) -> dict[str, Any]:
         out[suite.name] = {
             "path": suite.path,
             "fingerprint": hashlib.sha256(blob).hexdigest()[:16],
+            "cases": {c.id: case_fingerprint(c) for c in suite.cases},
             "min_pass_rate": suite.min_pass_rate,
             "critical": sorted(c.id for c in suite.cases if c.critical),
         }

@@ -127,6 +127,7 @@ def baseline_document(
     if not mine:
         raise UsageError(f"run {meta.get('run_id', '?')} has no results for suite {suite!r}")
     entries = []
+    case_shas = ((meta.get("suites") or {}).get(suite) or {}).get("cases") or {}
     for (_s, case_id, model, prompt), agg in sorted(aggregate(mine).items()):
         shown = agg.shown
         assert shown is not None
@@ -147,6 +148,7 @@ def baseline_document(
                 "assertions": _fold_assertions(agg.results),
                 "output": _truncate(agg.output),
                 "critical": agg.critical,
+                **({"assert_sha": case_shas[case_id]} if case_id in case_shas else {}),
             }
         )
     return _round(
@@ -233,7 +235,14 @@ def load_baseline(path: Path) -> tuple[list[CaseResult], dict[str, Any]]:
         "label": f"baseline {suite}" + (f" (from {source})" if source else ""),
         "baseline": str(path),
         "created_at": doc.get("created_at"),
-        "suites": {suite: {"fingerprint": fp.get("assertions")}},
+        "suites": {
+            suite: {
+                "fingerprint": fp.get("assertions"),
+                "cases": {
+                    e["case_id"]: e["assert_sha"] for e in doc["entries"] if "assert_sha" in e
+                },
+            }
+        },
         "models": fp.get("models") or {},
         "prompts": fp.get("prompts") or {},
         "judge": fp.get("judge"),

@@ -124,3 +124,16 @@ def test_baseline_that_pairs_with_nothing_fails_the_gate(proj: Path):
     out = llmeval("run", "--baseline", "auto", cwd=proj)
     assert out.returncode == 1
     assert "shares no case" in out.stdout
+
+
+def test_loosened_case_assertion_compares_as_new_and_is_reported(proj: Path):
+    """A critical case that breaks while its own check is loosened must not pass silently
+    as 'unchanged': it is compared as new, and the change is named."""
+    set_broken(proj, [5])
+    suite = proj / "suites" / "qa.yaml"
+    suite.write_text(suite.read_text().replace("value: answer 5\n", "value: wrong\n"))
+    out = llmeval("run", "--baseline", "auto", "--json", cwd=proj)
+    data = json.loads(out.stdout)
+    assert any("changed for 1 case(s) in suite qa" in c for c in data["comparison"]["changes"])
+    change = {c["case_id"]: c["change"] for c in data["comparison"]["cases"]}
+    assert change["c5"] == "new"
