@@ -85,13 +85,26 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
         f"{tot['tokens_out']:,}",
         f"${tot['cost_usd']:.4f}",
     )
-    con = Console(highlight=False)
+    import sys
+
+    con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     con.print(t)
     n_cases = len({(i.suite.name, i.case.id) for i in plan.items})
+
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}{'' if k == 1 else 's'}"
+
     con.print(
-        f"{len(plan.suites)} suites × {n_cases} cases × {len(plan.models)} models × "
-        f"{len(plan.prompts)} prompts × {sel.repeat} repeats = {len(plan.items)} results"
+        f"{n(len(plan.suites), 'suite')} × {n(n_cases, 'case')} × {n(len(plan.models), 'model')}"
+        f" × {n(len(plan.prompts), 'prompt')} × {n(sel.repeat, 'repeat')}"
+        f" = {n(len(plan.items), 'result')}"
     )
+    judged = sum(1 for i in plan.items for a in i.assertions if a.defn.judge)
+    if judged:
+        con.print(
+            f"[dim]plus {judged} judge calls, not in the estimate: their input is the"
+            " answer itself[/]"
+        )
     for line in over_limit_lines(plan):
         con.print(f"[yellow]input too long:[/] {escape(line)}")
     if est["unpriced"]:
