@@ -39,6 +39,8 @@ class RunOptions:
     case_timeout_s: float | None = None  # overall deadline for one result
     max_cost_usd: float | None = None
     grace_s: float = 30.0  # after Ctrl-C, how long calls in flight may finish
+    # local targets (python, echo) have no provider stack and so no per-attempt timeout
+    local_timeout_s: float | None = None
 
 
 @dataclass
@@ -188,6 +190,8 @@ class Runner:
             vars=item.sent_vars,
         )
         timeout = self.options.case_timeout_s
+        if timeout is None and item.model.provider in ("python", "echo"):
+            timeout = self.options.local_timeout_s
         if timeout is None:
             return await provider.complete(request)
         async with asyncio.timeout(timeout):
@@ -214,7 +218,8 @@ class Runner:
                 # every later call would fail the same way: stop this model, resumably
                 self._kill_model(item.model.alias, _redact(e.message))
         except TimeoutError:
-            error = ErrorInfo("timeout", f"no answer within {self.options.case_timeout_s:g} s")
+            limit = self.options.case_timeout_s or self.options.local_timeout_s or 0
+            error = ErrorInfo("timeout", f"no answer within {limit:g} s")
         except asyncio.CancelledError:
             raise
         except Exception as e:

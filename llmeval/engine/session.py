@@ -158,6 +158,7 @@ def execute(
             run_id=run_id,
             concurrency=cfg.concurrency or settings.concurrency,
             case_timeout_s=settings.deadline_s,
+            local_timeout_s=settings.timeout_s,
             max_cost_usd=cfg.max_cost_usd,  # caps what this invocation spends
         ),
         services_for=lambda item: services.for_item(),

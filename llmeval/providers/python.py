@@ -12,10 +12,12 @@ returns a string, or a dict with ``output`` and optional ``tokens`` /
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import importlib.util
 import inspect
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,33 @@ def _completion(value: Any, latency_ms: float, target: str) -> Completion:
     )
 
 
+def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+    """Run a sync target in a daemon thread.
+
+    Not asyncio.to_thread: a target that hangs past the case timeout would keep the
+    default executor -- and so the process -- alive at exit. A daemon thread is
+    abandoned instead; its late answer is dropped.
+    """
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not fut.done():
+            fut.set_result(value) if ok else fut.set_exception(value)
+
+    def work() -> None:
+        try:
+            result: tuple[bool, Any] = (True, fn(*args, **kwargs))
+        except BaseException as e:  # handed to the awaiting task
+            result = (False, e)
+        # RuntimeError: the run is over and its loop closed; nobody is waiting
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *result)
+
+    threading.Thread(target=work, name="llmeval-target", daemon=True).start()
+    return fut
+
+
 class PythonProvider:
     def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
         self.spec = spec
@@ -125,5 +154,5 @@ class PythonProvider:
         if self.is_async:
             value = await self.fn(*args, **kwargs)
         else:
-            value = await asyncio.to_thread(self.fn, *args, **kwargs)
+            value = await _in_daemon_thread(self.fn, *args, **kwargs)
         return _completion(value, (loop.time() - start) * 1000.0, self.spec.model)

@@ -203,3 +203,20 @@ def test_json_on_config_error(project: Path):
     assert out.returncode == 4
     data = json.loads(out.stdout)
     assert data["exit_code"] == 4 and data["errors"][0].startswith("llmeval.yaml:")
+
+
+def test_hanging_python_target_times_out_as_that_cases_error(project: Path):
+    (project / "hang.py").write_text(
+        "import time\ndef answer(vars):\n"
+        "    if vars.get('n') == 1:\n        time.sleep(30)\n    return 'ok'\n"
+    )
+    cfg = project / "llmeval.yaml"
+    cfg.write_text(cfg.read_text() + "\nrun: {timeout_s: 0.5}\n")
+    (project / "suites" / "h.yaml").write_text(
+        "name: h\nmodels: ['python:hang.py:answer']\ncases:\n"
+        + "".join(f"  - id: c{i}\n    vars: {{input: hi, n: {i}}}\n" for i in range(3))
+    )
+    out = llmeval("run", "h", "--json", "--no-report", cwd=project, timeout=20)
+    data = json.loads(out.stdout)
+    assert out.returncode == 3 and data["error_kinds"] == {"timeout": 1}
+    assert data["summary"]["totals"]["passed"] == 2
