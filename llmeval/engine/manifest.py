@@ -19,12 +19,21 @@ if TYPE_CHECKING:
     from llmeval.engine.session import RunConfig
 
 
+_KEYS: dict[int, tuple[Any, str]] = {}
+
+
 def _spec_key(a: Any) -> str:
+    """Canonical text of one assertion; memoised, since defaults are one object per suite."""
+    hit = _KEYS.get(id(a))
+    if hit is not None and hit[0] is a:
+        return hit[1]
     import json
 
-    return json.dumps(
+    key = json.dumps(
         [a.name, a.value, a.threshold, a.weight, a.metric, a.options], sort_keys=True, default=str
     )
+    _KEYS[id(a)] = (a, key)  # keeps `a` alive, so its id is not reused
+    return key
 
 
 def case_fingerprint(case: Any) -> str:

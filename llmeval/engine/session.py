@@ -191,7 +191,8 @@ def execute(
     finally:
         journal.close()
         observer.on_finish()
-    compact(journal.path)
+    if done_results:  # only a resumed journal can hold a superseded line
+        compact(journal.path)
     results = [r for r in read_journal(journal.path) if r.key in planned_keys]
     model_ids: dict[str, set[str]] = {}
     for r in results:
