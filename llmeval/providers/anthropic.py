@@ -12,8 +12,6 @@ sampling. ``seed`` has no Anthropic equivalent and is dropped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from pathlib import Path
 from typing import Any
 
 from llmeval.domain.model import ModelSpec
@@ -21,10 +19,9 @@ from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
 from llmeval.providers.pricing import cost
-from llmeval.providers.secrets import resolve_key
+from llmeval.providers.sdk import SDKProvider
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_TOKENS = 1024
 PROVIDER = "anthropic"
 
@@ -113,34 +110,21 @@ def _sdk_base_url(base_url: str | None) -> str | None:
     return trimmed[: -len("/v1")] if trimmed.endswith("/v1") else trimmed
 
 
-class AnthropicProvider:
-    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
-        self.spec = spec
-        self.key_env = spec.api_key_env or DEFAULT_KEY_ENV
-        self._key = resolve_key(spec.alias, self.key_env, spec.base_url)
-        self.timeout_s = spec.timeout_s or DEFAULT_TIMEOUT_S
-        self._client: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+class AnthropicProvider(SDKProvider):
+    default_key_env = DEFAULT_KEY_ENV
 
-    def __repr__(self) -> str:  # never show the key
-        return f"AnthropicProvider(alias={self.spec.alias!r}, model={self.spec.model!r})"
+    def _make_client(self) -> Any:
+        import anthropic
 
-    def _get_client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            import anthropic
-
-            # api_key given explicitly, so the SDK reads no credential env vars or
-            # profile files of its own
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._key,
-                base_url=_sdk_base_url(self.spec.base_url),
-                max_retries=0,
-                timeout=self.timeout_s,
-                open_telemetry=False,
-            )
-            self._loop = loop
-        return self._client
+        # api_key given explicitly, so the SDK reads no credential env vars or
+        # profile files of its own
+        return anthropic.AsyncAnthropic(
+            api_key=self._key,
+            base_url=_sdk_base_url(self.spec.base_url),
+            max_retries=0,
+            timeout=self.timeout_s,
+            open_telemetry=False,
+        )
 
     async def complete(self, request: CompletionRequest) -> Completion:
         import anthropic
@@ -157,9 +141,3 @@ class AnthropicProvider:
         if failure is not None:
             raise failure  # outside the except: no chained SDK error that quotes the body
         return to_completion(self.spec, resp, (loop.time() - start) * 1000.0)
-
-    async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(RuntimeError):  # its loop is gone already
-                await client.close()

@@ -10,8 +10,6 @@ timeout of ``ModelSpec.timeout_s`` (default 60 s).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +18,9 @@ from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
 from llmeval.providers.pricing import cost
-from llmeval.providers.secrets import resolve_key
+from llmeval.providers.sdk import SDKProvider
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-DEFAULT_TIMEOUT_S = 60.0
 PROVIDER = "openai"
 
 # request params passed through unchanged when present
@@ -100,32 +97,18 @@ def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
     )
 
 
-class OpenAIProvider:
-    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
-        self.spec = spec
-        self.key_env = spec.api_key_env or DEFAULT_KEY_ENV
-        self._key = resolve_key(spec.alias, self.key_env, spec.base_url)
-        self.timeout_s = spec.timeout_s or DEFAULT_TIMEOUT_S
-        self._client: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+class OpenAIProvider(SDKProvider):
+    default_key_env = DEFAULT_KEY_ENV
 
-    def __repr__(self) -> str:  # never show the key
-        return f"OpenAIProvider(alias={self.spec.alias!r}, model={self.spec.model!r})"
+    def _make_client(self) -> Any:
+        import openai
 
-    def _get_client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            import openai
-
-            # a client's pooled connections belong to the loop that opened them
-            self._client = openai.AsyncOpenAI(
-                api_key=self._key,
-                base_url=self.spec.base_url,
-                max_retries=0,
-                timeout=self.timeout_s,
-            )
-            self._loop = loop
-        return self._client
+        return openai.AsyncOpenAI(
+            api_key=self._key,
+            base_url=self.spec.base_url,
+            max_retries=0,
+            timeout=self.timeout_s,
+        )
 
     async def complete(self, request: CompletionRequest) -> Completion:
         import openai
@@ -149,9 +132,3 @@ class OpenAIProvider:
         if failure is not None:
             raise failure  # outside the except: no chained SDK error that quotes the body
         return to_completion(self.spec, resp, (loop.time() - start) * 1000.0)
-
-    async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(RuntimeError):  # its loop is gone already
-                await client.close()

@@ -1,0 +1,49 @@
+"""What the OpenAI and Anthropic providers share: the key, and one SDK client per event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.providers.secrets import resolve_key
+
+DEFAULT_TIMEOUT_S = 60.0
+
+
+class SDKProvider:
+    """Base for providers built on an official SDK. Subclasses set ``default_key_env`` and
+    build their client in ``_make_client``; the key is resolved at construction, so a
+    missing one is a config error before any call."""
+
+    default_key_env = ""
+
+    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
+        self.spec = spec
+        self.key_env = spec.api_key_env or self.default_key_env
+        self._key = resolve_key(spec.alias, self.key_env, spec.base_url)
+        self.timeout_s = spec.timeout_s or DEFAULT_TIMEOUT_S
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:  # never show the key
+        return f"{type(self).__name__}(alias={self.spec.alias!r}, model={self.spec.model!r})"
+
+    def _make_client(self) -> Any:
+        raise NotImplementedError
+
+    def _get_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        # a client's pooled connections belong to the loop that opened them
+        if self._client is None or self._loop is not loop:
+            self._client = self._make_client()
+            self._loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(RuntimeError):  # its loop is gone already
+                await client.close()
