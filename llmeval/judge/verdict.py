@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from llmeval.metrics.json import extract_json_objects
+
 _FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
 _TRUE = frozenset({"true", "pass", "passed", "yes"})
 _FALSE = frozenset({"false", "fail", "failed", "no"})
@@ -71,26 +73,9 @@ def _one_object(reply: object) -> dict[str, Any] | None:
     try:  # the reply is exactly one JSON value: it must be the object
         whole = json.loads(text)
     except ValueError:
-        found = _objects(text)  # prose around it: exactly one object, or nothing
+        found = extract_json_objects(text)  # prose around it: exactly one object, or nothing
         return found[0] if len(found) == 1 else None
     return whole if isinstance(whole, dict) else None
-
-
-def _objects(text: str) -> list[dict[str, Any]]:
-    """Every top-level JSON object in ``text`` (objects nested in one are not counted)."""
-    decoder = json.JSONDecoder()
-    out: list[dict[str, Any]] = []
-    i = text.find("{")
-    while i != -1:
-        try:
-            value, end = decoder.raw_decode(text, i)
-        except ValueError:
-            i = text.find("{", i + 1)
-            continue
-        if isinstance(value, dict):
-            out.append(value)
-        i = text.find("{", end)
-    return out
 
 
 def _verdict(obj: dict[str, Any]) -> Verdict | None:

@@ -22,43 +22,53 @@ def _limit(spec: AssertionSpec, unit: str) -> float:
     return float(spec.threshold)
 
 
-@register("latency", description="response time in ms <= threshold")
-def _latency(spec: AssertionSpec, build: BuildContext) -> Fn:
+def _at_most(
+    spec: AssertionSpec,
+    *,
+    unit: str,
+    measure: Callable[[ScoreContext], float | None],
+    describe: Callable[[float, str, float], str],
+    missing: str,
+    key: str,
+) -> Fn:
+    """A measured value against a required maximum; unmeasured results are skipped."""
     check_options(spec)
-    limit = _limit(spec, "milliseconds")
+    limit = _limit(spec, unit)
 
     def fn(ctx: ScoreContext) -> Score:
-        ms = ctx.latency_ms
-        if ms is None:  # e.g. a replayed result: nothing was measured, so nothing to judge
-            return Score(passed=None, skipped=True, reason="no latency measured for this result")
-        ok = ms <= limit
-        verb = "within" if ok else "greater than"
+        value = measure(ctx)
+        if value is None:  # e.g. a replayed result: nothing was measured, so nothing to judge
+            return Score(passed=None, skipped=True, reason=missing)
+        ok = value <= limit
         return Score(
             passed=ok,
             score=1.0 if ok else 0.0,
-            reason=f"latency {ms:.0f}ms is {verb} threshold {limit:g}ms",
-            details={"latency_ms": ms},
+            reason=describe(value, "within" if ok else "greater than", limit),
+            details={key: value},
         )
 
     return fn
+
+
+@register("latency", description="response time in ms <= threshold")
+def _latency(spec: AssertionSpec, build: BuildContext) -> Fn:
+    return _at_most(
+        spec,
+        unit="milliseconds",
+        measure=lambda ctx: ctx.latency_ms,
+        describe=lambda v, verb, lim: f"latency {v:.0f}ms is {verb} threshold {lim:g}ms",
+        missing="no latency measured for this result",
+        key="latency_ms",
+    )
 
 
 @register("cost", description="cost in USD <= threshold")
 def _cost(spec: AssertionSpec, build: BuildContext) -> Fn:
-    check_options(spec)
-    limit = _limit(spec, "USD")
-
-    def fn(ctx: ScoreContext) -> Score:
-        usd = ctx.cost_usd
-        if usd is None:
-            return Score(passed=None, skipped=True, reason="no cost known for this model")
-        ok = usd <= limit
-        verb = "within" if ok else "greater than"
-        return Score(
-            passed=ok,
-            score=1.0 if ok else 0.0,
-            reason=f"cost ${usd:.2g} is {verb} threshold ${limit:g}",
-            details={"cost_usd": usd},
-        )
-
-    return fn
+    return _at_most(
+        spec,
+        unit="USD",
+        measure=lambda ctx: ctx.cost_usd,
+        describe=lambda v, verb, lim: f"cost ${v:.2g} is {verb} threshold ${lim:g}",
+        missing="no cost known for this model",
+        key="cost_usd",
+    )
