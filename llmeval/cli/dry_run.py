@@ -26,18 +26,10 @@ def over_limit_lines(plan: Any) -> list[str]:
 
 def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     from llmeval.engine.estimate import estimate_plan
-    from llmeval.engine.plan import build_plan
-    from llmeval.engine.session import select_suites
+    from llmeval.engine.session import plan_for
 
     sel = cfg.selection
-    plan = build_plan(
-        project,
-        suites=select_suites(project, sel.suites),
-        models=sel.models,
-        tags=sel.tags,
-        filter=sel.filter,
-        repeat=sel.repeat,
-    )
+    plan = plan_for(project, sel)
     if not plan.items:
         from llmeval.cli import output
 

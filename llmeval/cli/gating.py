@@ -72,22 +72,11 @@ def load_baselines(project: Any, ref: str, suites: list[str]) -> Baselines | Non
     return Baselines(results, _merge(metas), ", ".join(str(p.name) for _, p in found))
 
 
-def check_comparable(project: Any, cfg: Any, baselines: Baselines) -> None:
+def check_comparable(project: Any, plan: Any, baselines: Baselines) -> None:
     """UsageError if the judge or shared assertions changed since the baseline."""
     from llmeval.analysis.changes import explain
     from llmeval.engine.manifest import fingerprints, judge_meta
-    from llmeval.engine.plan import build_plan
-    from llmeval.engine.session import select_suites
 
-    sel = cfg.selection
-    plan = build_plan(
-        project,
-        suites=select_suites(project, sel.suites),
-        models=sel.models,
-        tags=sel.tags,
-        filter=sel.filter,
-        repeat=1,
-    )
     cand = {"suites": fingerprints(plan), "judge": judge_meta(project, plan)}
     base = {k: baselines.meta.get(k) for k in ("suites", "judge")}
     _, blocking = explain(base, cand, {s.name for s in plan.suites})

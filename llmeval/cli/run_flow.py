@@ -57,8 +57,10 @@ def run(
         output.err("note: no committed baseline for these suites; gating on min_pass_rate only")
     if baselines is not None and not allow_changed and not resume:
         from llmeval.cli.gating import check_comparable
+        from llmeval.engine.session import plan_for
 
-        check_comparable(project, cfg, baselines)  # before any call, not after paying
+        cfg.plan = plan_for(project, selection)  # built once, reused by the run
+        check_comparable(project, cfg.plan, baselines)  # before any call, not after paying
     if baselines is not None:
         cfg.baseline_outputs = baselines.outputs()
 

@@ -54,6 +54,7 @@ class RunConfig:
     cache_mode: str = "use"
     max_cost_usd: float | None = None
     baseline_outputs: dict[tuple[str, str, str, str], str] | None = None
+    plan: Plan | None = None  # already built by the caller (not used on --resume)
 
 
 @dataclass
@@ -86,6 +87,18 @@ def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
             raise UsageError(f"no suite '{n}' (known: {known})")
         chosen.append(hit)
     return chosen
+
+
+def plan_for(project: Project, selection: Selection) -> Plan:
+    """The plan of a selection: suites by name, then models, tags, filter and repeats."""
+    return build_plan(
+        project,
+        suites=select_suites(project, selection.suites),
+        models=selection.models,
+        tags=selection.tags,
+        filter=selection.filter,
+        repeat=selection.repeat,
+    )
 
 
 def make_services(
@@ -127,15 +140,7 @@ def execute(
         if (run_dir / "results.jsonl").exists():
             raise UsageError(f"run '{run_id}' already exists; use --resume {run_id} to complete it")
 
-    suites = select_suites(project, selection.suites)
-    plan = build_plan(
-        project,
-        suites=suites,
-        models=selection.models,
-        tags=selection.tags,
-        filter=selection.filter,
-        repeat=selection.repeat,
-    )
+    plan = cfg.plan if cfg.plan is not None and not cfg.resume else plan_for(project, selection)
     if not plan.items:
         return RunReport(run_id, run_dir, plan, RunOutcome(), [], {}, 0)
     cost = cost_fn()
