@@ -92,19 +92,19 @@ def generate(n: int, seed: int = 7) -> tuple[list[CaseResult], dict[str, Any], d
             assertions=(
                 AssertionResult(
                     "icontains",
-                    status == "pass",
+                    "pass" if status == "pass" else "fail",
                     1.0 if status == "pass" else 0.0,
                     "looked for '30 days' in the output",
                 ),
                 AssertionResult(
                     "rouge-l",
-                    score is not None and score > 0.5,
+                    "pass" if score is not None and score > 0.5 else "fail",
                     score,
                     f"rouge-l f-measure {score or 0:.3f} vs threshold 0.5",
                 ),
                 AssertionResult(
                     "llm-rubric",
-                    status == "pass",
+                    "pass" if status == "pass" else "fail",
                     score,
                     judge,
                     details={"criteria": {"polite": True, "correct": score}},

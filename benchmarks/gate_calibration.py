@@ -20,7 +20,7 @@ same paired values and p-value, so Holm counts them as one test.
   down so the mean falls by 5 points. The change is spread thinly over all cases;
   near-certain passes now fail now and then, so the flips still lean one way.
 
-The gate is run end to end: CaseResults -> analysis.diff.compare -> analysis.gate.decide
+The gate is run end to end: CaseResults -> analysis.diff.compare -> analysis.gate.verdict
 with the default policy (alpha 0.05, min_effect 0.02).
 
     python benchmarks/gate_calibration.py [--trials 200] [--n 500] [--seed 0]
@@ -36,7 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from llmeval.analysis.diff import compare
-from llmeval.analysis.gate import decide
+from llmeval.analysis.gate import Policies, verdict
+from llmeval.analysis.summarize import RunSummary
 from llmeval.domain.project import GatePolicy
 from llmeval.domain.record import AssertionResult, CaseResult
 
@@ -81,7 +82,7 @@ def sample_run(p, rng, run_id: str) -> list[CaseResult]:
                 status="pass" if ok else "fail",
                 score=score,
                 output=None,
-                assertions=(AssertionResult("contains", bool(ok), score),),
+                assertions=(AssertionResult("contains", "pass" if bool(ok) else "fail", score),),
             )
         )
     return out
@@ -91,7 +92,7 @@ def trips(p_base, p_cand, rng, policy: GatePolicy) -> bool:
     base = sample_run(p_base, rng, "base")
     cand = sample_run(p_cand, rng, "cand")
     cmp = compare(base, cand, {"run_id": "base"}, {"run_id": "cand"}, alpha=policy.alpha)
-    return not decide(cmp, [], policy, {}).passed
+    return not verdict(cand, RunSummary(), Policies(policy), comparison=cmp).passed
 
 
 def rates(

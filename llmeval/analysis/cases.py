@@ -144,3 +144,20 @@ def pairing_keys(
         return (suite, case_id, model, pk)
 
     return ({k: key_of(k) for k in base}, {k: key_of(k) for k in cand})
+
+
+def paired_outputs(
+    base: Iterable[CaseResult], cand_keys: Iterable[tuple[str, str, str, str]]
+) -> dict[tuple[str, str, str, str], str]:
+    """The baseline output each candidate (suite, case, model, prompt ref) pairs with,
+    paired exactly as the diff pairs them (``support@v2`` with ``support@v3``): what
+    ``pairwise`` judges against."""
+    b_agg = aggregate(base)
+    c_stub = dict.fromkeys(cand_keys, None)
+    b_keys, c_keys = pairing_keys(b_agg, c_stub)  # type: ignore[arg-type]
+    by_pair = {
+        b_keys[k]: agg.results[0].output
+        for k, agg in b_agg.items()
+        if agg.results and agg.results[0].output is not None
+    }
+    return {k: by_pair[p] for k, p in c_keys.items() if p in by_pair}

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from llmeval.analysis.gate import GateResult
+from dataclasses import dataclass
+from typing import Any
 
 CHANGES = ("regressed", "fixed", "new", "removed", "flaky", "errored", "unchanged")
 
@@ -124,7 +121,6 @@ class Comparison:
     metrics: tuple[MetricRow, ...]
     cases: tuple[CaseRow, ...]
     alpha: float = 0.05
-    gate: GateResult | None = field(default=None, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -140,21 +136,12 @@ class Comparison:
     def by_change(self, change: str) -> list[CaseRow]:
         return [c for c in self.cases if c.change == change]
 
-    def with_gate(self, gate: GateResult) -> Comparison:
-        return replace(self, gate=gate)
-
     def to_json(self) -> dict[str, Any]:
-        gate = self.gate
-        if gate is None:  # default policy, no summary: only the comparison decides
-            from llmeval.analysis.gate import decide
-            from llmeval.domain.project import GatePolicy
-
-            gate = decide(self, [], GatePolicy(alpha=self.alpha), {})
         return {
             "base": {"run_id": self.base.run_id, "label": self.base.label},
             "cand": {"run_id": self.cand.run_id, "label": self.cand.label},
             "changes": list(self.changes),
-            "gate": {"passed": gate.passed, "reasons": list(gate.reasons)},
+            "alpha": self.alpha,
             "metrics": [m.to_json() for m in self.metrics],
             "cases": [c.to_json() for c in self.cases],
             "counts": self.counts,
@@ -162,17 +149,12 @@ class Comparison:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Comparison:
-        """Read ``to_json()`` output back (alpha is not part of it: 0.05 is assumed)."""
-        from llmeval.analysis.gate import GateResult
-
-        g = d.get("gate") or {}
+        """Read ``to_json()`` output back."""
         return cls(
             base=RunRef(d["base"]["run_id"], d["base"].get("label") or d["base"]["run_id"]),
             cand=RunRef(d["cand"]["run_id"], d["cand"].get("label") or d["cand"]["run_id"]),
             changes=tuple(d.get("changes") or ()),
             metrics=tuple(MetricRow.from_json(m) for m in d.get("metrics") or ()),
             cases=tuple(CaseRow.from_json(c) for c in d.get("cases") or ()),
-            gate=GateResult(bool(g.get("passed")), tuple(g.get("reasons") or ()))
-            if "passed" in g
-            else None,
+            alpha=float(d.get("alpha", 0.05)),
         )

@@ -32,6 +32,7 @@ __all__ = [
     "MetricRow",
     "RunRef",
     "compare",
+    "compare_runs",
 ]
 
 
@@ -239,3 +240,36 @@ def _metric_stats(
     for name in names:
         continuous(name, lambda a, name=name: a.metric(name))
     return out
+
+
+def compare_runs(
+    base: Sequence[CaseResult],
+    cand: Sequence[CaseResult],
+    base_meta: Mapping[str, Any],
+    cand_meta: Mapping[str, Any],
+    *,
+    allow_changed: bool = False,
+    alpha: float = 0.05,
+    seed: int = 0,
+    only_suites: Collection[str] | None = None,
+) -> Comparison:
+    """The comparison behind ``run --baseline``, ``diff`` and ``llmeval.compare``.
+
+    Cases whose own assertions or expected value changed since the baseline are
+    compared as new (and named in ``changes``) unless ``allow_changed``, which compares
+    everything as it is. Raises IncomparableError when the judge or a suite's shared
+    assertions changed.
+    """
+    from dataclasses import replace
+
+    from llmeval.analysis.changes import without_changed
+
+    if only_suites is not None:  # a run gated on a wider baseline: only its own suites
+        base = [r for r in base if r.suite in only_suites]
+    notes: list[str] = []
+    if not allow_changed:
+        base, notes = without_changed(list(base), base_meta, cand_meta)
+    comparison = compare(
+        base, cand, base_meta, cand_meta, allow_changed_judge=allow_changed, seed=seed, alpha=alpha
+    )
+    return replace(comparison, changes=comparison.changes + tuple(notes)) if notes else comparison

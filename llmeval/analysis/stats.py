@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 # Above this many resampled values the discrete fast path is used (see paired_bootstrap_ci).
 _EXACT_BUDGET = 1_000_000
@@ -76,19 +77,53 @@ def mcnemar_exact(b: int, c: int) -> float:
 def wilson_interval(k: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for k successes in n trials (statsmodels' ``wilson``).
 
-    n == 0 gives (0.0, 1.0): nothing is known.
+    n == 0 gives (0.0, 1.0): nothing is known. Pure Python (no scipy): the run summary
+    calls it per group on every run.
     """
-    from scipy.stats import norm
-
     if n <= 0:
         return (0.0, 1.0)
-    z = float(norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    z = NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
     p = k / n
     z2 = z * z
     denom = 1.0 + z2 / n
     center = (p + z2 / (2.0 * n)) / denom
     half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
-    return (center - half, center + half)
+    return (max(0.0, center - half), min(1.0, center + half))
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default method); None if empty."""
+    if not sorted_values:
+        return None
+    pos = (len(sorted_values) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def mcnemar_min_flips(alpha: float, opposite: int = 0, limit: int = 100_000) -> int | None:
+    """The fewest pass -> fail flips that McNemar's exact test calls significant at
+    ``alpha`` when ``opposite`` cases flipped the other way; None if none up to ``limit``.
+
+    This is what the gate can see: with n paired cases, no drop smaller than
+    ``mcnemar_min_flips(alpha, up) / n`` can ever be significant.
+    """
+    from scipy.stats import binom
+
+    lo, hi = 1, 1
+    while mcnemar_exact(hi, opposite) >= alpha:
+        hi *= 2
+        if hi > limit:
+            return None
+    while lo < hi:  # p falls as flips grow (opposite fixed): bisect the first below alpha
+        mid = (lo + hi) // 2
+        n = mid + opposite
+        p = min(1.0, 2.0 * float(binom.cdf(min(mid, opposite), n, 0.5)))
+        if p < alpha:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def holm(pvalues: Sequence[float | None]) -> list[float | None]:

@@ -1,41 +1,115 @@
-"""Aggregate results per suite x model x prompt. Pure: results in, plain dicts out."""
+"""Aggregate results per suite x model x prompt. Pure: results in, typed summaries out.
+
+``RunSummary`` is what run.json's ``summary`` holds, what the console, the report and
+markdown show, and what the gate reads: one shape, written by ``to_json`` and read back
+by ``from_json``. Statistics come from ``analysis.stats`` (the only owner).
+"""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from statistics import NormalDist
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from llmeval.analysis.stats import percentile, wilson_interval
 from llmeval.domain.record import ERROR, FAIL, PASS, SKIPPED, CaseResult
-
-_Z95 = NormalDist().inv_cdf(0.975)
-
-
-def wilson(k: int, n: int, z: float = _Z95) -> tuple[float, float] | None:
-    """Wilson score interval (parity with statsmodels is tested in analysis.stats)."""
-    if n == 0:
-        return None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default method)."""
-    if not sorted_values:
-        return None
-    pos = (len(sorted_values) - 1) * q
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
 def _mean(xs: Sequence[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """One suite x model x prompt (or, with empty names, the run's totals).
+
+    ``n`` counts every result (errors and skips included); ``pass_rate`` is
+    passed / (passed + failed); errors and skips are never scores.
+    """
+
+    suite: str = ""
+    model: str = ""
+    prompt: str = ""
+    n: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    not_run: int = 0
+    skipped_assertions: int = 0
+    pass_rate: float | None = None
+    pass_rate_ci: tuple[float, float] | None = None
+    error_rate: float = 0.0
+    mean_score: float | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    latency_p50: float | None = None
+    latency_p95: float | None = None
+    latency_p99: float | None = None
+    ttft_p50: float | None = None
+    ttft_p95: float | None = None
+    ttft_p99: float | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None  # None, not $0, when nothing was priced
+    judge_cost_usd: float = 0.0
+    spent_usd: float = 0.0
+    cache_hits: int = 0
+    error_cases: tuple[str, ...] = ()
+    failed_cases: tuple[str, ...] = ()
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    min_pass_rate: float | None = None
+    repeats: dict[str, Any] | None = None  # k, pass_at_k, pass_hat_k, flaky, case_pass_rates
+    corpus: dict[str, Any] | None = None  # classification metrics, corpus BLEU / chrF
+
+    @property
+    def scored(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def flaky(self) -> tuple[str, ...]:
+        return tuple((self.repeats or {}).get("flaky") or ())
+
+    def to_json(self) -> dict[str, Any]:
+        d = {f: getattr(self, f) for f in _GROUP_FIELDS}
+        for k in ("pass_rate_ci",):
+            d[k] = list(d[k]) if d[k] is not None else None
+        d["error_cases"] = list(self.error_cases)
+        d["failed_cases"] = list(self.failed_cases)
+        for k in ("repeats", "corpus"):
+            if d[k] is None:
+                del d[k]
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> GroupSummary:
+        kw = {k: d[k] for k in _GROUP_FIELDS if k in d and d[k] is not None}
+        if "pass_rate_ci" in kw:
+            kw["pass_rate_ci"] = tuple(kw["pass_rate_ci"])
+        for k in ("error_cases", "failed_cases"):
+            if k in kw:
+                kw[k] = tuple(kw[k])
+        return cls(**kw)
+
+
+_GROUP_FIELDS = tuple(f.name for f in fields(GroupSummary))
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    groups: tuple[GroupSummary, ...] = ()
+    totals: GroupSummary = field(default_factory=GroupSummary)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"groups": [g.to_json() for g in self.groups], "totals": self.totals.to_json()}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any] | None) -> RunSummary:
+        d = d or {}
+        return cls(
+            groups=tuple(GroupSummary.from_json(g) for g in d.get("groups") or ()),
+            totals=GroupSummary.from_json(d.get("totals") or {}),
+        )
 
 
 def _repeat_stats(rs: Sequence[CaseResult]) -> dict[str, Any]:
@@ -55,57 +129,75 @@ def _repeat_stats(rs: Sequence[CaseResult]) -> dict[str, Any]:
     }
 
 
-def summarize_group(rs: Sequence[CaseResult]) -> dict[str, Any]:
+_CORPUS = frozenset({"classification", "bleu", "chrf"})
+
+
+def _counts(rs: Sequence[CaseResult]) -> dict[str, Any]:
     counts = {s: 0 for s in (PASS, FAIL, ERROR, SKIPPED)}
+    kinds: dict[str, int] = defaultdict(int)
+    skipped_assertions = 0
     for r in rs:
-        counts[r.status] = counts.get(r.status, 0) + 1
+        counts[r.status] += 1
+        if r.error is not None:
+            kinds[r.error.kind] += 1
+        skipped_assertions += sum(1 for a in r.assertions if a.status == SKIPPED)
     judged = counts[PASS] + counts[FAIL]
     lat = sorted(r.latency_ms for r in rs if r.latency_ms is not None and r.status != ERROR)
+    ttft = sorted(r.ttft_ms for r in rs if r.ttft_ms is not None and r.status != ERROR)
+    cost = [r.cost_usd for r in rs if r.cost_usd is not None]
+    judge_cost = [r.judge_cost_usd for r in rs if r.judge_cost_usd is not None]
+    return {
+        "n": len(rs),
+        "passed": counts[PASS],
+        "failed": counts[FAIL],
+        "errors": counts[ERROR],
+        "skipped": counts[SKIPPED],
+        "skipped_assertions": skipped_assertions,
+        "pass_rate": counts[PASS] / judged if judged else None,
+        "pass_rate_ci": wilson_interval(counts[PASS], judged) if judged else None,
+        "error_rate": counts[ERROR] / len(rs) if rs else 0.0,
+        "latency_p50": percentile(lat, 0.5),
+        "latency_p95": percentile(lat, 0.95),
+        "latency_p99": percentile(lat, 0.99),
+        "ttft_p50": percentile(ttft, 0.5),
+        "ttft_p95": percentile(ttft, 0.95),
+        "ttft_p99": percentile(ttft, 0.99),
+        "tokens_in": sum(r.tokens.get("input", 0) for r in rs),
+        "tokens_out": sum(r.tokens.get("output", 0) for r in rs),
+        "cost_usd": sum(cost) + sum(judge_cost) if (cost or judge_cost) else None,
+        "judge_cost_usd": sum(judge_cost),
+        "spent_usd": sum(r.cost_usd or 0.0 for r in rs if not r.cached) + sum(judge_cost),
+        "cache_hits": sum(1 for r in rs if r.cached),
+        "error_kinds": dict(sorted(kinds.items())),
+    }
+
+
+def summarize_group(suite: str, model: str, prompt: str, rs: Sequence[CaseResult]) -> GroupSummary:
     scores = [r.score for r in rs if r.status in (PASS, FAIL) and r.score is not None]
     metrics: dict[str, list[float]] = defaultdict(list)
     for r in rs:
         if r.status not in (PASS, FAIL):
             continue
         for a in r.assertions:
-            if a.score is not None and not (a.details and a.details.get("skipped")):
+            if a.score is not None and a.scored:
                 metrics[a.metric or a.type].append(a.score)
-    cost = [r.cost_usd for r in rs if r.cost_usd is not None]
-    judge_cost = [r.judge_cost_usd for r in rs if r.judge_cost_usd is not None]
-    out: dict[str, Any] = {
-        "n": len(rs),
-        "passed": counts[PASS],
-        "failed": counts[FAIL],
-        "errors": counts[ERROR],
-        "skipped": counts[SKIPPED],
-        "pass_rate": counts[PASS] / judged if judged else None,
-        "pass_rate_ci": wilson(counts[PASS], judged),
-        "error_rate": counts[ERROR] / len(rs) if rs else 0.0,
-        "mean_score": _mean(scores),
-        "metrics": {k: _mean(v) for k, v in sorted(metrics.items())},
-        "latency_p50": percentile(lat, 0.5),
-        "latency_p95": percentile(lat, 0.95),
-        "latency_p99": percentile(lat, 0.99),
-        "tokens_in": sum(r.tokens.get("input", 0) for r in rs),
-        "tokens_out": sum(r.tokens.get("output", 0) for r in rs),
-        "cost_usd": sum(cost) + sum(judge_cost) if (cost or judge_cost) else None,
-        "spent_usd": sum(r.cost_usd or 0.0 for r in rs if not r.cached) + sum(judge_cost),
-        "cache_hits": sum(1 for r in rs if r.cached),
-        "error_cases": sorted({r.case_id for r in rs if r.status == ERROR}),
-        "failed_cases": sorted({r.case_id for r in rs if r.status == FAIL}),
-    }
-    if any(r.repeat > 0 for r in rs):
-        out["repeats"] = _repeat_stats(rs)
+    corpus = None
     if any(a.type.removeprefix("not-") in _CORPUS for r in rs for a in r.assertions):
         from llmeval.analysis.corpus import from_results  # scikit-learn / sacrebleu: lazily
 
-        out["corpus"] = from_results(rs)
-    return out
-
-
-_CORPUS = frozenset({"classification", "bleu", "chrf"})
-
-
-_SUM_KEYS = ("n", "passed", "failed", "errors", "skipped", "tokens_in", "tokens_out", "cache_hits")
+        corpus = from_results(rs)
+    return GroupSummary(
+        suite=suite,
+        model=model,
+        prompt=prompt,
+        **_counts(rs),
+        mean_score=_mean(scores),
+        metrics={k: _mean(v) for k, v in sorted(metrics.items())},
+        error_cases=tuple(sorted({r.case_id for r in rs if r.status == ERROR})),
+        failed_cases=tuple(sorted({r.case_id for r in rs if r.status == FAIL})),
+        repeats=_repeat_stats(rs) if any(r.repeat > 0 for r in rs) else None,
+        corpus=corpus,
+    )
 
 
 def summarize(
@@ -113,9 +205,9 @@ def summarize(
     *,
     min_pass_rates: Mapping[str, float | None] | None = None,
     not_run: Mapping[tuple[str, str, str], int] | None = None,
-    corpus: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunSummary:
     """The run summary written to run.json and shown by the console and the report."""
+    results = list(results)
     groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
     for r in results:
         groups[(r.suite, r.model, r.prompt)].append(r)
@@ -124,25 +216,23 @@ def summarize(
         groups.setdefault(key, [])
     rows = []
     for (suite, model, prompt), rs in sorted(groups.items()):
-        row = {"suite": suite, "model": model, "prompt": prompt, **summarize_group(rs)}
-        row["not_run"] = not_run.get((suite, model, prompt), 0)
-        row["min_pass_rate"] = (min_pass_rates or {}).get(suite)
-        rows.append(row)
-    totals: dict[str, Any] = {k: sum(r[k] for r in rows) for k in _SUM_KEYS}
-    totals["not_run"] = sum(r["not_run"] for r in rows)
-    judged = totals["passed"] + totals["failed"]
-    totals["pass_rate"] = totals["passed"] / judged if judged else None
-    totals["pass_rate_ci"] = wilson(totals["passed"], judged)
-    costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
-    totals["cost_usd"] = sum(costs) if costs else None
-    totals["spent_usd"] = sum(r["spent_usd"] for r in rows)
-    totals["error_rate"] = totals["errors"] / totals["n"] if totals["n"] else 0.0
-    all_lat = sorted(
-        r.latency_ms
-        for rs in groups.values()
-        for r in rs
-        if r.latency_ms is not None and r.status != ERROR
+        g = summarize_group(suite, model, prompt, rs)
+        rows.append(
+            _replace(
+                g,
+                not_run=not_run.get((suite, model, prompt), 0),
+                min_pass_rate=(min_pass_rates or {}).get(suite),
+            )
+        )
+    totals = GroupSummary(
+        **_counts(results),
+        not_run=sum(g.not_run for g in rows),
+        mean_score=_mean([r.score for r in results if r.scored and r.score is not None]),
     )
-    for q, name in ((0.5, "latency_p50"), (0.95, "latency_p95"), (0.99, "latency_p99")):
-        totals[name] = percentile(all_lat, q)
-    return {"groups": rows, "totals": totals, "corpus": dict(corpus or {})}
+    return RunSummary(tuple(rows), totals)
+
+
+def _replace(g: GroupSummary, **kw: Any) -> GroupSummary:
+    from dataclasses import replace
+
+    return replace(g, **kw)

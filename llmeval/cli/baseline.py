@@ -27,14 +27,14 @@ def save(
 ) -> None:
     """Write suites/baselines/<suite>.json from a run (sorted, stable, reviewable)."""
     with output.errors_to_exit():
-        from llmeval.cli.project import root_of
-        from llmeval.cli.runs import load_run
-        from llmeval.config.settings import load_settings
+        from llmeval.cli.project import project_store
         from llmeval.errors import UsageError
         from llmeval.store.baselines import save_baseline
 
-        root = root_of(project_dir)
-        run_dir, results, meta = load_run(root, run)
+        store = project_store(project_dir)
+        root = store.root
+        stored = store.load_run(run)
+        run_dir, results, meta = stored.run_dir, stored.results, stored.meta
         counts = meta.get("counts") or {}
         if counts.get("not_run") and not force:
             raise UsageError(
@@ -54,8 +54,7 @@ def save(
         unknown = sorted(set(chosen) - set(suites))
         if unknown:
             raise UsageError(f"run {run_dir.name} has no results for: {', '.join(unknown)}")
-        settings = load_settings(root)
         for name in chosen:
-            path = save_baseline(results, meta, name, root, suites_dir=settings.suites_dir)
+            path = save_baseline(results, meta, name, root, suites_dir=store.settings.suites_dir)
             n = sum(1 for r in results if r.suite == name)
             typer.echo(f"saved {path.relative_to(root)} ({n} results from run {run_dir.name})")

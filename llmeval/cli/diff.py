@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from llmeval.cli import exits, output
+from llmeval.cli import output
 from llmeval.cli.app import app
 from llmeval.cli.project import PROJECT_OPT
 
@@ -25,75 +26,61 @@ def diff(
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Regressions, fixes, flaky cases and significance; exits 1 if the gate fails."""
-    with output.errors_to_exit():
-        from llmeval.analysis.changes import IncomparableError
-        from llmeval.analysis.diff import compare
-        from llmeval.analysis.gate import decide
-        from llmeval.cli.gating import load_ref
+    with output.errors_to_exit(json_errors=as_json):
         from llmeval.cli.project import root_of
         from llmeval.config.settings import load_settings
+        from llmeval.engine.gating import compare_with, judge
         from llmeval.errors import UsageError
+        from llmeval.store.project import ProjectStore
         from llmeval.store.runs import atomic_write
 
         root = root_of(project_dir)
         settings = load_settings(root)
-        b_results, b_meta, b_label = load_ref(_Project(root, settings), base)
-        c_results, c_meta, c_label = load_ref(_Project(root, settings), cand)
-        from llmeval.analysis.changes import without_changed
-
-        case_notes: list[str] = []
-        if not allow_changed_judge:  # the flag means: compare everything as it is
-            b_results, case_notes = without_changed(b_results, b_meta, c_meta)
-        try:
-            comparison = compare(
-                b_results,
-                c_results,
-                b_meta,
-                c_meta,
-                allow_changed_judge=allow_changed_judge,
-                seed=seed,
-                alpha=settings.gate.alpha,
-            )
-        except IncomparableError as e:
-            raise UsageError(str(e)) from None
-        paired = [c for c in comparison.cases if c.change not in ("new", "removed")]
+        store = ProjectStore(root, settings)
+        b = store.load_ref(base)
+        c = store.load_ref(cand)
+        comparison = compare_with(
+            b,
+            c.results,
+            c.meta,
+            allow_changed=allow_changed_judge,
+            alpha=settings.gate.alpha,
+            seed=seed,
+        )
+        paired = [x for x in comparison.cases if x.change not in ("new", "removed")]
         if not paired:
             raise UsageError(
-                f"nothing to compare: {b_label} and {c_label} share no case "
+                f"nothing to compare: {b.label} and {c.label} share no case "
                 "(same suite, case id, model and prompt name)"
             )
-        groups = (c_meta.get("summary") or {}).get("groups") or []
-        gate = decide(comparison, groups, settings.gate, {})
-        data = comparison.with_gate(gate).to_json()
-        data["changes"] = list(data.get("changes") or []) + case_notes
-        data["base"]["label"] = data["base"].get("label") or b_label
-        data["cand"]["label"] = data["cand"].get("label") or c_label
+        # the candidate is judged by the policies it ran with: the same verdict as
+        # `run --baseline` gave it
+        verdict = judge(c.results, c.meta, comparison, baseline=b.label)
+        data = comparison.to_json()
+        data["base"]["label"] = data["base"].get("label") or b.label
+        data["cand"]["label"] = data["cand"].get("label") or c.label
+        data["verdict"] = verdict.to_json()
         if markdown:
             from llmeval.report.markdown import render_markdown
 
-            atomic_write(markdown, render_markdown(data, c_meta.get("summary"), gate.to_json()))
+            atomic_write(
+                markdown,
+                render_markdown(data, c.meta.get("summary"), verdict, results=c.results),
+            )
         if html:
             from llmeval.report.html import render_html
 
-            atomic_write(html, render_html(c_results, c_meta, comparison=data, gate=gate.to_json()))
+            atomic_write(html, render_html(c.results, c.meta, comparison=data, verdict=verdict))
         if as_json:
             from llmeval.cli.run import emit_json
 
             emit_json(data)
         else:
-            _print(data)
-        raise typer.Exit(exits.OK if gate.passed else exits.GATE_FAILED)
+            _print(data, verdict)
+        raise typer.Exit(verdict.exit_code)
 
 
-class _Project:
-    """Just enough of a Project for load_ref (diff needs no suites)."""
-
-    def __init__(self, root: Path, settings: object) -> None:
-        self.root = root
-        self.settings = settings
-
-
-def _print(data: dict) -> None:  # type: ignore[type-arg]
+def _print(data: dict, verdict: Any) -> None:  # type: ignore[type-arg]
     import sys
 
     from rich.console import Console
@@ -101,13 +88,15 @@ def _print(data: dict) -> None:  # type: ignore[type-arg]
     from rich.table import Table
 
     con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    gate = data["gate"]
-    verdict = "[bold green]PASSED[/]" if gate["passed"] else "[bold red]FAILED[/]"
+    style = {"passed": "bold green", "failed": "bold red"}.get(verdict.status, "bold yellow")
     con.print(
-        f"{verdict} {escape(data['cand'].get('label') or '')} vs {escape(data['base'].get('label') or '')}"
+        f"[{style}]{verdict.headline}[/] {escape(data['cand'].get('label') or '')} vs "
+        f"{escape(data['base'].get('label') or '')}"
     )
-    for r in gate["reasons"]:
-        con.print(f"  [red]•[/] {escape(r)}")
+    for r in verdict.reasons:
+        con.print(f"  [red]•[/] {escape(r.message)}")
+    for n in verdict.notes:
+        con.print(f"  [dim]·[/] {escape(n)}")
     for c in data.get("changes", []):
         con.print(f"[cyan]changed:[/] {escape(c)}")
     t = Table(title="metrics (paired)", title_justify="left")

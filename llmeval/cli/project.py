@@ -32,3 +32,12 @@ def nothing_selected(what: str) -> typer.Exit:
 PROJECT_OPT = typer.Option(
     None, "--project", "-C", help="Project folder (default: nearest llmeval.yaml upwards)."
 )
+
+
+def project_store(project_dir: Path | None) -> Any:
+    """The project's store (runs, reports, baselines), honouring ``paths:``."""
+    from llmeval.config.settings import load_settings
+    from llmeval.store.project import ProjectStore
+
+    root = root_of(project_dir)
+    return ProjectStore(root, load_settings(root))

@@ -35,6 +35,11 @@ def run(
     allow_changed: bool = typer.Option(
         False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
     ),
+    allow_skipped: bool = typer.Option(
+        False,
+        "--allow-skipped",
+        help="Under CI, accept judge assertions skipped for a missing judge or key.",
+    ),
     junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
     markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),
     html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
@@ -68,6 +73,7 @@ def run(
             dry_run=dry_run,
             baseline=baseline,
             allow_changed=allow_changed,
+            allow_skipped=allow_skipped,
             junit=junit,
             markdown=markdown,
             html=html,

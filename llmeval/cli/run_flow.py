@@ -32,6 +32,7 @@ def run(
     filter: str | None,
     tags: list[str],
     quiet: bool,
+    allow_skipped: bool = False,
 ) -> int:
     from llmeval.engine.session import RunConfig, Selection, execute
 
@@ -50,19 +51,21 @@ def run(
 
         return show_plan(project, cfg, as_json=as_json)
 
-    from llmeval.cli.gating import load_baselines
+    from llmeval.store.project import ProjectStore
 
-    baselines = load_baselines(project, baseline, suites) if baseline else None
+    store = ProjectStore(project.root, project.settings)
+    names = suites or list(project.suites)
+    baselines = store.load_baselines(baseline, names) if baseline else None
     if baseline == "auto" and baselines is None:
         output.err("note: no committed baseline for these suites; gating on min_pass_rate only")
     if baselines is not None and not allow_changed and not resume:
-        from llmeval.cli.gating import check_comparable
+        from llmeval.engine.gating import check_comparable
         from llmeval.engine.session import plan_for
 
         cfg.plan = plan_for(project, selection)  # built once, reused by the run
         check_comparable(project, cfg.plan, baselines)  # before any call, not after paying
     if baselines is not None:
-        cfg.baseline_outputs = baselines.outputs()
+        cfg.baseline_results = baselines.results
 
     from llmeval.cli.progress import ProgressObserver
 
@@ -72,16 +75,13 @@ def run(
         output.err("nothing selected: no case matches the given suites, models, tags or filter")
         return exits.NOTHING
 
-    from llmeval.cli.gating import gate_run
+    from llmeval.engine.gating import gate_run
 
-    gate, comparison = gate_run(project, report, baselines, allow_changed=allow_changed)
-    report.manifest["gate"] = gate
-    from llmeval.store.runs import RunStore
-
-    RunStore(project.root, project.settings.runs_dir).write_manifest(report.run_id, report.manifest)
-
-    written = _write_outputs(project, report, gate, comparison, junit, markdown, html, no_report)
-    code = exit_code(report, gate)
+    verdict, comparison = gate_run(
+        project, report, baselines, allow_changed=allow_changed, allow_skipped=allow_skipped
+    )
+    written = _write_outputs(store, report, verdict, comparison, junit, markdown, html, no_report)
+    code = verdict.exit_code
     if as_json:
         from llmeval.cli.run import emit_json
 
@@ -90,34 +90,26 @@ def run(
                 "run_id": report.run_id,
                 "exit_code": code,
                 "status": report.manifest.get("status"),
-                "gate": gate,
+                "verdict": verdict.to_json(),
                 "counts": report.manifest.get("counts"),
                 "error_kinds": dict(Counter(r.error.kind for r in report.results if r.error)),
                 "summary": report.manifest["summary"],
-                "comparison": comparison,
+                "comparison": report.manifest.get("comparison"),
                 "files": {k: str(v) for k, v in written.items()},
             }
         )
     else:
         from llmeval.cli.show import print_run
 
-        print_run(report, gate, comparison, observer.notices, written, code)
+        print_run(report, verdict, report.manifest.get("comparison"), observer.notices, written)
     return code
 
 
-def exit_code(report: Any, gate: dict[str, Any]) -> int:
-    if report.outcome.stop_reason == "interrupted":
-        return exits.INTERRUPTED
-    if gate.get("incomplete"):
-        return exits.INCOMPLETE
-    return exits.OK if gate.get("passed") else exits.GATE_FAILED
-
-
 def _write_outputs(
-    project: Any,
+    store: Any,
     report: Any,
-    gate: dict[str, Any],
-    comparison: dict[str, Any] | None,
+    verdict: Any,
+    comparison: Any,
     junit: Path | None,
     markdown: Path | None,
     html: Path | None,
@@ -126,28 +118,28 @@ def _write_outputs(
     from llmeval.store.runs import atomic_write
 
     written: dict[str, Path] = {"journal": report.run_dir / "results.jsonl"}
+    cmp_json = comparison.to_json() if comparison is not None else None
     if not no_report or html:
         from llmeval.report.html import render_html
 
-        page = render_html(report.results, report.manifest, comparison=comparison, gate=gate)
-        reports = project.root / project.settings.reports_dir
+        page = render_html(report.results, report.manifest, comparison=cmp_json, verdict=verdict)
         targets = [html] if html else []
         if not no_report:
-            targets += [reports / f"{report.run_id}.html", reports / "latest.html"]
+            targets += [store.report_path(report.run_id), store.latest_report()]
         for t in targets:
             atomic_write(Path(t), page)
-        written["report"] = Path(targets[0]) if html else reports / f"{report.run_id}.html"
+        written["report"] = Path(targets[0])
     if markdown:
         from llmeval.report.markdown import render_markdown
 
         atomic_write(
             markdown,
-            render_markdown(comparison, report.manifest["summary"], gate, results=report.results),
+            render_markdown(cmp_json, report.summary, verdict, results=report.results),
         )
         written["markdown"] = markdown
     if junit:
         from llmeval.report.junit import render_junit
 
-        atomic_write(junit, render_junit(report.results))
+        atomic_write(junit, render_junit(report.results, verdict))
         written["junit"] = junit
     return written

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from llmeval.cli import output
 from llmeval.cli.app import app
-from llmeval.cli.project import PROJECT_OPT
-
-
-def load_run(project_dir: Path | None, ref: str) -> tuple[Path, list[Any], dict[str, Any]]:
-    """(run folder, results, manifest) for a run id, prefix, 'latest' or folder."""
-    import json
-
-    from llmeval.cli.project import root_of
-    from llmeval.engine.journal import read_journal
-    from llmeval.store.runs import RunStore
-
-    root = root_of(project_dir)
-    store = RunStore(root)
-    run_dir = store.resolve(ref)
-    manifest_path = run_dir / "run.json"
-    meta = (
-        json.loads(manifest_path.read_text())
-        if manifest_path.exists()
-        else {"run_id": run_dir.name}
-    )
-    results = read_journal(run_dir / "results.jsonl")
-    if "summary" not in meta:
-        from llmeval.analysis.summarize import summarize
-
-        meta["summary"] = summarize(results)
-    return run_dir, results, meta
+from llmeval.cli.project import PROJECT_OPT, project_store
 
 
 @app.command()
@@ -47,13 +21,20 @@ def report(
 ) -> None:
     """(Re)write the HTML report of a run."""
     with output.errors_to_exit():
-        from llmeval.cli.project import root_of
+        from llmeval.engine.gating import stored_verdict
         from llmeval.report.html import render_html
         from llmeval.store.runs import atomic_write
 
-        run_dir, results, meta = load_run(project_dir, run)
-        page = render_html(results, meta, comparison=meta.get("comparison"), gate=meta.get("gate"))
-        target = out or root_of(project_dir) / "reports" / f"{run_dir.name}.html"
+        store = project_store(project_dir)
+        stored = store.load_run(run)
+        verdict, comparison = stored_verdict(stored)  # as the run itself decided it
+        page = render_html(
+            stored.results,
+            stored.meta,
+            comparison=comparison.to_json() if comparison is not None else None,
+            verdict=verdict,
+        )
+        target = out or store.report_path(stored.label)
         atomic_write(target, page)
         typer.echo(f"report: {target}")
 
@@ -65,10 +46,7 @@ def runs(project_dir: Path = PROJECT_OPT, limit: int = typer.Option(20, "--limit
         import json
         import time
 
-        from llmeval.cli.project import root_of
-        from llmeval.store.runs import RunStore
-
-        store = RunStore(root_of(project_dir))
+        store = project_store(project_dir).runs
         if not store.list_runs():
             typer.echo("no runs yet (start one with `llmeval run`)")
             return
@@ -80,12 +58,7 @@ def runs(project_dir: Path = PROJECT_OPT, limit: int = typer.Option(20, "--limit
         rows.sort()  # by start time, not by name: --run-id names sort anywhere
         for _, run_id, meta in rows[-limit:]:
             tot = (meta.get("summary") or {}).get("totals") or {}
-            gate = meta.get("gate") or {}
-            verdict = (
-                "incomplete"
-                if gate.get("incomplete")
-                else ("pass" if gate.get("passed") else ("fail" if gate else "?"))
-            )
+            verdict = (meta.get("verdict") or {}).get("status") or "?"
             counts = meta.get("counts") or {}
             started = meta.get("started_at")
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else "?"

@@ -6,33 +6,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from llmeval.cli import exits
-
-_VERDICT = {
-    exits.OK: "[bold green]PASSED[/]",
-    exits.GATE_FAILED: "[bold red]FAILED[/]",
-    exits.INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
-    exits.INCOMPLETE: "[bold yellow]INCOMPLETE[/]",
-}
+_STYLE = {"passed": "bold green", "failed": "bold red"}
 
 
 def print_run(
     report: Any,
-    gate: dict[str, Any],
+    verdict: Any,
     comparison: dict[str, Any] | None,
     notices: list[str],
     written: dict[str, Path],
-    code: int,
 ) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    from llmeval.report.console import (
-        corpus_tables,
-        failure_lines,
-        skip_reasons,
-        summary_table,
-    )
+    from llmeval.report.console import corpus_tables, failure_lines, summary_table
 
     # CI logs are wide; rich's 80-column default for pipes would fold every table
     con = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
@@ -68,23 +55,24 @@ def print_run(
         bad = sum(1 for r in report.results if r.status in ("fail", "error"))
         if bad > len(fails):
             out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
-    for (kind, why), n in skip_reasons(report.results).items():
-        # skipped assertions are left out of the verdict; the case is judged on the rest
-        con.print(
-            f"[dim]{n} {escape(kind)} assertion{'s' if n != 1 else ''} skipped:[/] {escape(why)}"
-        )
     for note in notices:
         con.print(f"[yellow]note:[/] {escape(note)}")
     if comparison:
         for change in comparison.get("changes", []):
             out.print(f"[cyan]changed:[/] {escape(change)}")
         _print_changes(out, comparison)
-    tot = report.manifest["summary"]["totals"]
-    cache = sum(1 for r in report.results if r.cached)
+    tot = report.summary.totals
+    cache = tot.cache_hits
+    style = _STYLE.get(verdict.status, "bold yellow")
+    skipped_a = (
+        f" ({tot.skipped_assertions} skipped assertion{'s' if tot.skipped_assertions != 1 else ''})"
+        if tot.skipped_assertions
+        else ""
+    )
     out.print(
-        f"{_VERDICT.get(code, str(code))} run {escape(report.run_id)}: "
-        f"{tot['passed']} passed, {tot['failed']} failed, {tot['errors']} errors, "
-        f"{tot['skipped']} skipped, {report.not_run} not run"
+        f"[{style}]{verdict.headline}[/] run {escape(report.run_id)}: "
+        f"{tot.passed} passed, {tot.failed} failed, {tot.errors} errors, "
+        f"{tot.skipped} skipped{skipped_a}, {report.not_run} not run"
         + (f" · {cache} cached" if cache else "")
         + (
             f" · ${report.manifest.get('spent_usd', 0):.4f} spent"
@@ -93,17 +81,20 @@ def print_run(
         )
         + f" · {report.manifest.get('duration_s', 0):.1f} s"
     )
-    for reason in gate.get("reasons", []):
-        out.print(f"  [red]•[/] {escape(reason)}")
+    for reason in verdict.reasons:
+        mark = "[red]•[/]" if reason.blocking == "fail" else "[yellow]•[/]"
+        out.print(f"  {mark} {escape(reason.message)}")
+    for note in verdict.notes:
+        out.print(f"  [dim]·[/] {escape(note)}")
     for name, path in written.items():
         con.print(f"[dim]{name}:[/] {escape(str(path))}")
-    if code == exits.INTERRUPTED or report.not_run or _retryable(report.results):
+    if verdict.status == "interrupted" or report.not_run or _retryable(report.results):
         con.print(f"resume with: llmeval run --resume {escape(report.run_id)}")
 
 
 def _retryable(results: Any) -> bool:
     """Errors a resume can fix: provider failures, not a scorer bug or a bad verdict."""
-    return any(r.error and r.error.kind not in ("scorer",) for r in results if r.status == "error")
+    return any(r.error is not None and r.error.retryable for r in results if r.status == "error")
 
 
 def _print_changes(out: Any, comparison: dict[str, Any]) -> None:

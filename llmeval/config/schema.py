@@ -87,6 +87,17 @@ class GateConfig(_Strict):
     min_effect: NonNegativeFloat = 0.02
     max_error_rate: Fraction = 0.0
     min_pass_rate: Fraction | None = None
+    max_regressions: Annotated[int, Field(ge=0)] | None = None
+
+
+class SuiteGateConfig(_Strict):
+    """A suite's own ``gate:``: overrides the global policy for that suite."""
+
+    alpha: Annotated[float, Field(gt=0, lt=1)] | None = None
+    min_effect: NonNegativeFloat | None = None
+    max_error_rate: Fraction | None = None
+    min_pass_rate: Fraction | None = None
+    max_regressions: Annotated[int, Field(ge=0)] | None = None
 
 
 class PathsConfig(_Strict):
@@ -173,7 +184,7 @@ class SuiteHeader(_Strict):
     min_pass_rate: Fraction | None = None
     threshold: Fraction | None = None
     redact: bool = False
-    gate: dict[str, Any] = Field(default_factory=dict)
+    gate: SuiteGateConfig = Field(default_factory=SuiteGateConfig)
 
 
 class SuiteFile(SuiteHeader):

@@ -106,7 +106,7 @@ def read_suite(
         description=header.description,
         min_pass_rate=header.min_pass_rate,
         redact=header.redact,
-        gate=dict(header.gate),
+        gate=header.gate.model_dump(exclude_none=True),
         location=Location(file),
     )
     return LoadedSuite(suite, prompt_locs, model_locs)

@@ -36,5 +36,14 @@ class ModelSpec:
     max_input_tokens: int | None = None
     redact: bool = False
 
+    @property
+    def is_local(self) -> bool:
+        """Local code (your python function, echo): nothing to cache, retry, rate-limit or
+        price, and no provider stack, so llmeval times and bounds the call itself."""
+        return self.provider in LOCAL_PROVIDERS
+
     def __hash__(self) -> int:  # params is a dict; identity of a spec is its alias
         return hash(self.alias)
+
+
+LOCAL_PROVIDERS = frozenset({"echo", "python"})

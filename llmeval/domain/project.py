@@ -17,6 +17,7 @@ class GatePolicy:
     min_effect: float = 0.02
     max_error_rate: float = 0.0
     min_pass_rate: float | None = None  # default for suites that set none (None = 1.0 w/o baseline)
+    max_regressions: int | None = None  # pass -> fail flips (non-flaky) allowed per group
 
 
 @dataclass(frozen=True, slots=True)

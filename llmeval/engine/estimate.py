@@ -6,21 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 from llmeval.domain.project import Project
-from llmeval.domain.request import CompletionRequest
 from llmeval.engine.plan import Plan
-
-OFFLINE = ("echo", "python")
 
 
 def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict[str, Any]:
     """Per model: items, expected cache hits, estimated tokens and cost. Calls nothing."""
-    from llmeval.providers.pricing import price_for
-    from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
-
     cache = None
-    if cache_mode in ("use", "replay") and any(
-        s.provider not in OFFLINE for s in plan.models.values()
-    ):
+    if cache_mode in ("use", "replay") and any(not s.is_local for s in plan.models.values()):
         from pathlib import Path
 
         from llmeval.providers.cache import ResponseCache
@@ -28,40 +20,50 @@ def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict
         path = Path(project.settings.cache_dir)
         cache = ResponseCache(path if path.is_absolute() else project.root / path, None)
     rows: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"items": 0, "cached": 0, "tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0}
+        lambda: {
+            "items": 0,
+            "cached": 0,
+            "tokens_in": 0,
+            "tokens_out": 0,
+            "cost_usd": 0.0,
+            "judge_cost_usd": 0.0,
+        }
     )
     unpriced: set[str] = set()
+    from llmeval.config.settings import resolve_model
+    from llmeval.engine.costing import Coster
+
+    coster = Coster(
+        cache=cache,
+        resolve=lambda name: resolve_model(project.settings, name),
+        default_judge=project.settings.judge,
+    )
     try:
         for item in plan.items:
             spec = item.model
             row = rows[spec.alias]
             row["items"] += 1
-            if spec.provider in OFFLINE:
+            est = coster.estimate(item)
+            row["judge_cost_usd"] += est.judge_cost_usd
+            if spec.is_local:
                 continue
-            if cache is not None:
-                from llmeval.providers.cache import cache_key
-
-                req = CompletionRequest(spec, item.messages, item.params, item.repeat)
-                if cache.contains(cache_key(req, spec.base_url or spec.provider)):
-                    row["cached"] += 1
-                    continue
-            tin = estimate_tokens(spec, item.messages)
-            tout = estimate_output_tokens(spec)
-            row["tokens_in"] += tin
-            row["tokens_out"] += tout
-            price = price_for(spec, spec.model)
-            if price is None:
+            if est.cached:
+                row["cached"] += 1
+                continue
+            row["tokens_in"] += est.tokens_in
+            row["tokens_out"] += est.tokens_out
+            if est.cost_usd is None:
                 unpriced.add(spec.alias)
             else:
-                row["cost_usd"] += price.cost(tin, tout)
+                row["cost_usd"] += est.cost_usd
     finally:
         if cache is not None:
             cache.close()
     total = {
         k: sum(r[k] for r in rows.values())
-        for k in ("items", "cached", "tokens_in", "tokens_out", "cost_usd")
+        for k in ("items", "cached", "tokens_in", "tokens_out", "cost_usd", "judge_cost_usd")
     }
-    remote = [r for a, r in rows.items() if plan.models[a].provider not in OFFLINE]
+    remote = [r for a, r in rows.items() if not plan.models[a].is_local]
     return {
         # every call a provider would get is answered by the cache: CI can run keyless
         "replay_ready": all(r["cached"] == r["items"] for r in remote),

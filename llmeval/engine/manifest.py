@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import llmeval
+from llmeval.analysis.gate import Policies
 from llmeval.config.settings import resolve_model
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
@@ -116,6 +117,7 @@ def build_manifest(
             for a, s in sorted(plan.models.items())
         },
         "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
+        "policies": Policies.build(project.settings.gate, plan.suites).to_json(),
     }
 
 
@@ -153,7 +155,7 @@ def cost_fn() -> Callable[[ModelSpec, Completion], float | None]:
     def cost(spec: ModelSpec, c: Completion) -> float | None:
         if c.cost_usd is not None:
             return c.cost_usd
-        if spec.provider in ("echo", "python"):
+        if spec.is_local:
             return None
         from llmeval.providers.pricing import cost as price_cost
 

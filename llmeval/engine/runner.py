@@ -20,6 +20,7 @@ from llmeval.engine.journal import Journal
 from llmeval.engine.observer import Observer
 from llmeval.engine.plan import Key, Plan, WorkItem
 from llmeval.engine.scoring import score_item
+from llmeval.engine.tracebacks import user_traceback
 from llmeval.errors import CircuitOpenError, ProviderError
 from llmeval.metrics.base import ScoreContext
 from llmeval.providers.base import Provider
@@ -36,10 +37,10 @@ class _NotRun(Exception):
 class RunOptions:
     run_id: str
     concurrency: int = 8
-    case_timeout_s: float | None = None  # overall deadline for one result
     max_cost_usd: float | None = None
     grace_s: float = 30.0  # after Ctrl-C, how long calls in flight may finish
-    # local targets (python, echo) have no provider stack and so no per-attempt timeout
+    # Local targets (python, echo) have no provider stack, so the runner bounds them; for
+    # remote models the per-attempt timeout and per-case deadline belong to the stack.
     local_timeout_s: float | None = None
 
 
@@ -189,9 +190,7 @@ class Runner:
             repeat=item.repeat,
             vars=item.sent_vars,
         )
-        timeout = self.options.case_timeout_s
-        if timeout is None and item.model.provider in ("python", "echo"):
-            timeout = self.options.local_timeout_s
+        timeout = self.options.local_timeout_s if item.model.is_local else None
         if timeout is None:
             return await provider.complete(request)
         async with asyncio.timeout(timeout):
@@ -218,12 +217,14 @@ class Runner:
                 # every later call would fail the same way: stop this model, resumably
                 self._kill_model(item.model.alias, _redact(e.message))
         except TimeoutError:
-            limit = self.options.case_timeout_s or self.options.local_timeout_s or 0
+            limit = self.options.local_timeout_s or 0
             error = ErrorInfo("timeout", f"no answer within {limit:g} s")
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            error = ErrorInfo("target", _redact(f"{type(e).__name__}: {e}"))
+            error = ErrorInfo(
+                "target", _redact(f"{type(e).__name__}: {e}"), traceback=user_traceback(e)
+            )
         elapsed_ms = (self.clock() - start) * 1000.0
         result = await self._record(item, completion, error, elapsed_ms)
         self.journal.append(result)
@@ -265,7 +266,9 @@ class Runner:
         cost = self.cost(item.model, c)
         if cost is not None and not c.cached:
             self.outcome.spent_usd += cost
-        latency = c.latency_ms if c.cached and c.latency_ms else elapsed_ms
+        # the provider (or the local-target wrapper) timed the call itself; the runner's
+        # own clock would add queueing and whatever else the event loop was doing
+        latency = c.latency_ms if c.latency_ms else elapsed_ms
         tokens = {"input": c.input_tokens, "output": c.output_tokens}
         services = self.services_for(item)
         ctx = ScoreContext(
@@ -277,13 +280,13 @@ class Runner:
             tokens=tokens,
             messages=item.messages,
             model=item.model.alias,
-            baseline_output=self.baseline_outputs.get(item.key[:4]),
+            baseline_output=self.baseline_outputs.get(item.key[:4]),  # keyed as diff pairs
             repeat=item.repeat,
         )
         status, score, assertions = await score_item(item, ctx, services)
         judge_cost = getattr(services, "cost_usd", None)
         self.outcome.spent_usd += getattr(services, "spent_usd", 0.0)
-        scorer_error = next((a for a in assertions if a.details and a.details.get("error")), None)
+        scorer_error = next((a for a in assertions if a.status == ERROR), None)
         return CaseResult(
             status=status,
             score=score,
@@ -295,11 +298,13 @@ class Runner:
             cached=c.cached,
             error=(
                 ErrorInfo(
-                    (scorer_error.details or {}).get("error_kind", "scorer"), scorer_error.reason
+                    scorer_error.kind or "scorer", scorer_error.reason, scorer_error.traceback
                 )
                 if scorer_error
                 else None
             ),
+            tool_calls=tuple(getattr(c, "tool_calls", ()) or ()),
+            ttft_ms=getattr(c, "ttft_ms", None),
             model_id=c.model_id,
             finish_reason=c.finish_reason,
             judge_cost_usd=judge_cost,

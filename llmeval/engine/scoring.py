@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from llmeval.domain.record import AssertionResult, Score
+from llmeval.domain.record import AssertionResult, Score, Status
 from llmeval.engine.plan import CompiledAssertion, WorkItem
+from llmeval.engine.tracebacks import user_traceback
 from llmeval.metrics.apply import case_verdict, finalize
 from llmeval.metrics.base import ScoreContext
 
 
 def _crash(e: BaseException) -> Score:
-    # A scorer bug is that case's error, never the run's.
-    return Score(passed=None, error=f"scorer crashed: {type(e).__name__}: {e}")
+    # A scorer bug is that case's error, never the run's; its traceback is kept.
+    return Score(
+        passed=None,
+        error=f"scorer crashed: {type(e).__name__}: {e}",
+        kind="scorer",
+        traceback=user_traceback(e),
+    )
 
 
 async def _one(a: CompiledAssertion, ctx: ScoreContext, services: Any) -> AssertionResult:
@@ -31,7 +37,7 @@ async def _one(a: CompiledAssertion, ctx: ScoreContext, services: Any) -> Assert
 
 async def score_item(
     item: WorkItem, ctx: ScoreContext, services: Any
-) -> tuple[str, float | None, tuple[AssertionResult, ...]]:
+) -> tuple[Status, float | None, tuple[AssertionResult, ...]]:
     if not item.assertions:
         status, score = case_verdict(item.case, ())
         return status, score, ()

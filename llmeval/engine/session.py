@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmeval.analysis.cases import paired_outputs
 from llmeval.analysis.summarize import summarize
 from llmeval.config.settings import resolve_model
 from llmeval.domain.model import ModelSpec
@@ -33,7 +34,8 @@ from llmeval.store.runs import RunStore, new_run_id
 
 @dataclass
 class Selection:
-    """What to run; stored in run.json so --resume re-plans the same work."""
+    """What to run; written to run.json before the first call, so --resume re-plans
+    exactly the same work."""
 
     suites: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
@@ -44,6 +46,20 @@ class Selection:
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @property
+    def is_default(self) -> bool:
+        return self == Selection()
+
+    def describe(self) -> str:
+        parts = [*self.suites]
+        parts += [f"-m {m}" for m in self.models]
+        parts += [f"-t {t}" for t in self.tags]
+        if self.filter:
+            parts.append(f"--filter {self.filter}")
+        if self.repeat != 1:
+            parts.append(f"-k {self.repeat}")
+        return " ".join(parts) or "(all suites, default models)"
+
 
 @dataclass
 class RunConfig:
@@ -53,8 +69,9 @@ class RunConfig:
     concurrency: int | None = None
     cache_mode: str = "use"
     max_cost_usd: float | None = None
-    baseline_outputs: dict[tuple[str, str, str, str], str] | None = None
+    baseline_results: list[Any] | None = None  # pairwise judges against these outputs
     plan: Plan | None = None  # already built by the caller (not used on --resume)
+    runs_dir: Path | None = None  # overrides paths.runs (the Python API's throwaway runs)
 
 
 @dataclass
@@ -67,6 +84,7 @@ class RunReport:
     manifest: dict[str, Any]
     not_run: int
     resumed: int = 0
+    summary: Any = None  # analysis.summarize.RunSummary
 
 
 def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
@@ -125,35 +143,54 @@ def execute(
 ) -> RunReport:
     observer = observer or NullObserver()
     settings = project.settings
-    store = RunStore(project.root, settings.runs_dir)
+    store = RunStore(project.root, str(cfg.runs_dir) if cfg.runs_dir else settings.runs_dir)
     selection = cfg.selection
     run_id = cfg.run_id or new_run_id()
     previous: dict[str, Any] = {}
     if cfg.resume:
         run_dir = store.resolve(cfg.resume)
         run_id = run_dir.name
-        previous = store.read_manifest(run_id)
-        if previous.get("selection"):
-            selection = Selection(**previous["selection"])
+        previous = store.read_manifest_at(run_dir)
+        stored = previous.get("selection")
+        if stored:
+            original = Selection(**stored)
+            if not selection.is_default and selection != original:
+                raise UsageError(
+                    f"--resume {run_id}: the run was started with {original.describe()}; "
+                    f"resume it without selection flags (got {selection.describe()})"
+                )
+            selection = original
     else:
         run_dir = store.run_dir(run_id)
-        if (run_dir / "results.jsonl").exists():
+        if (run_dir / "results.jsonl").exists() or (run_dir / "run.json").exists():
             raise UsageError(f"run '{run_id}' already exists; use --resume {run_id} to complete it")
 
     plan = cfg.plan if cfg.plan is not None and not cfg.resume else plan_for(project, selection)
     if not plan.items:
         return RunReport(run_id, run_dir, plan, RunOutcome(), [], {}, 0)
+    planned_keys = {i.key for i in plan.items}
+    original_keys = store.read_plan(run_dir) if cfg.resume else None
+    if original_keys is not None:
+        # a resume never runs anything outside the plan the run started with
+        planned_keys &= original_keys
+    started = time.time()
+    base_manifest = build_manifest(
+        project, plan, run_id, cfg, previous.get("started_at", started), {}, previous
+    )
+    if not cfg.resume or original_keys is None:
+        store.write_plan(run_dir, planned_keys)
+    # durable before the first call: a kill -9 at any moment leaves the selection
+    store.write_manifest_at(run_dir, {**previous, **base_manifest, "status": "running"})
     cost = cost_fn()
     factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
 
     services = make_services(project, factory, cost)
-    started = time.time()
     journal = Journal(run_dir / "results.jsonl")
     done_results = read_journal(journal.path)
-    planned_keys = {i.key for i in plan.items}
     # errored results are retried on resume: the cache makes any paid answer free to reuse
     done: set[Key] = {r.key for r in done_results if r.key in planned_keys and r.status != "error"}
+    outside = {i.key for i in plan.items} - planned_keys  # added to the suites since the start
     runner = Runner(
         plan,
         providers,
@@ -162,14 +199,17 @@ def execute(
         RunOptions(
             run_id=run_id,
             concurrency=cfg.concurrency or settings.concurrency,
-            case_timeout_s=settings.deadline_s,
             local_timeout_s=settings.timeout_s,
             max_cost_usd=cfg.max_cost_usd,  # caps what this invocation spends
         ),
         services_for=lambda item: services.for_item(),
         cost=cost,
         estimate=factory.estimator() if cfg.max_cost_usd is not None else None,
-        baseline_outputs=cfg.baseline_outputs,
+        baseline_outputs=(
+            paired_outputs(cfg.baseline_results, {k[:4] for k in planned_keys})
+            if cfg.baseline_results
+            else None
+        ),
     )
     observer.on_start(len(plan.items), len(done))
 
@@ -185,7 +225,7 @@ def execute(
                 except (NotImplementedError, RuntimeError):
                     pass
         try:
-            return await runner.run(done, stop, abandon)
+            return await runner.run(done | outside, stop, abandon)
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -214,7 +254,7 @@ def execute(
         resumed_from=cfg.resume is not None,
         status=outcome.stop_reason or ("complete" if not missing else "incomplete"),
         counts={
-            "planned": len(plan.items),
+            "planned": len(planned_keys),
             "finished": len(finished_keys),
             "not_run": sum(missing.values()),
             "this_invocation": outcome.finished,
@@ -225,15 +265,24 @@ def execute(
         spent_usd=round(outcome.spent_usd + previous.get("spent_usd", 0.0), 8),
         stopped_models=outcome.dead_models,
         cache=factory.stats(),
-        summary=summarize(
-            results,
-            min_pass_rates={s.name: s.min_pass_rate for s in plan.suites},
-            not_run=dict(missing),
-        ),
     )
-    store.write_manifest(run_id, manifest)
+    summary = summarize(
+        results,
+        min_pass_rates={s.name: s.min_pass_rate for s in plan.suites},
+        not_run=dict(missing),
+    )
+    manifest["summary"] = summary.to_json()
+    store.write_manifest_at(run_dir, manifest)
     return RunReport(
-        run_id, run_dir, plan, outcome, results, manifest, sum(missing.values()), len(done)
+        run_id,
+        run_dir,
+        plan,
+        outcome,
+        results,
+        manifest,
+        sum(missing.values()),
+        len(done),
+        summary,
     )
 
 

@@ -11,8 +11,6 @@ from llmeval.domain.project import Project
 from llmeval.providers import registry
 from llmeval.providers.base import Provider, aclose
 
-OFFLINE = ("echo", "python")
-
 
 class ProviderFactory:
     def __init__(self, project: Project, *, cache_mode: str = "use") -> None:
@@ -39,7 +37,7 @@ class ProviderFactory:
             return hit
         base = registry.create(spec, self.project.root)
         self._bases.append(base)
-        if spec.provider in OFFLINE:
+        if spec.is_local:
             # local code: nothing to cache, retry or rate-limit
             stack: Provider = base
         else:
@@ -59,30 +57,16 @@ class ProviderFactory:
         return stack
 
     def estimator(self) -> Callable[[Any], float]:
-        """Upper-bound cost of one work item, for --max-cost."""
-        from llmeval.providers.pricing import price_for
-        from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
+        """Upper-bound cost of one work item, generation and judge calls, for --max-cost."""
+        from llmeval.config.settings import resolve_model
+        from llmeval.engine.costing import Coster
 
-        cache = self._response_cache() if self.cache_mode == "use" else None
-
-        def estimate(item: Any) -> float:
-            if item.model.provider in OFFLINE:
-                return 0.0
-            price = price_for(item.model, item.model.model)
-            if price is None:
-                return 0.0
-            if cache is not None:
-                from llmeval.domain.request import CompletionRequest
-                from llmeval.providers.cache import cache_key
-
-                req = CompletionRequest(item.model, item.messages, item.params, item.repeat)
-                if cache.contains(cache_key(req, item.model.base_url or item.model.provider)):
-                    return 0.0  # a cached answer costs nothing
-            tin = estimate_tokens(item.model, item.messages)
-            tout = estimate_output_tokens(item.model)
-            return price.cost(tin, tout)
-
-        return estimate
+        coster = Coster(
+            cache=self._response_cache() if self.cache_mode == "use" else None,
+            resolve=lambda name: resolve_model(self.settings, name),
+            default_judge=self.settings.judge,
+        )
+        return lambda item: coster.estimate(item).total_usd
 
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"mode": self.cache_mode}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from llmeval.domain.prompt import Message, PromptTemplate
-from llmeval.domain.record import Score
+from llmeval.domain.record import UNAVAILABLE, Score
 from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError, ProviderError
 from llmeval.judge.bundled import split_ref
@@ -74,7 +74,7 @@ def judge_options(
 def check_available(services: Services, model: str | None) -> None:
     reason = services.judge_available(model)
     if reason is not None:
-        raise Unscored(Score(passed=None, skipped=True, reason=reason))
+        raise Unscored(Score(passed=None, skipped=True, reason=reason, kind=UNAVAILABLE))
 
 
 def load_template(services: Services, ref: str) -> PromptTemplate:
@@ -110,7 +110,7 @@ async def ask(
             Score(
                 passed=None,
                 error=f"judge call failed ({e.kind}): {e.message}",
-                details={"error_kind": e.kind},
+                kind=e.kind,
             )
         ) from None
     text = completion.text if isinstance(completion.text, str) else ""

@@ -47,7 +47,12 @@ def pairwise(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     async def run(ctx: ScoreContext, services: Services) -> Score:
         base = ctx.baseline_output
         if base is None:
-            return Score(passed=None, skipped=True, reason="no baseline output to compare with")
+            return Score(
+                passed=None,
+                skipped=True,
+                reason="no baseline output to compare with",
+                kind="no_baseline",
+            )
         if base == ctx.output:  # nothing to judge: identical outputs tie by definition
             return _pair_score("tie", "output identical to the baseline's", require_win, {})
         j.check_available(services, opts.model)

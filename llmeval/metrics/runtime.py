@@ -38,7 +38,7 @@ def _at_most(
     def fn(ctx: ScoreContext) -> Score:
         value = measure(ctx)
         if value is None:  # e.g. a replayed result: nothing was measured, so nothing to judge
-            return Score(passed=None, skipped=True, reason=missing)
+            return Score(passed=None, skipped=True, reason=missing, kind="unmeasured")
         ok = value <= limit
         return Score(
             passed=ok,

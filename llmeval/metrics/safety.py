@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from llmeval.domain.record import Score
+from llmeval.domain.record import UNAVAILABLE, Score
 from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError
 from llmeval.metrics.base import BuildContext, ScoreContext
@@ -148,9 +148,14 @@ def _moderation(spec: AssertionSpec, build: BuildContext) -> Callable[..., Any]:
             model_spec = _resolve(services, provider)
             endpoint = mod.endpoint_for(model_spec)
         except mod.Unavailable as e:
-            return Score(passed=None, skipped=True, reason=str(e))
+            return Score(passed=None, skipped=True, reason=str(e), kind=UNAVAILABLE)
         except ConfigError as e:
-            return Score(passed=None, skipped=True, reason=f"moderation skipped: {e.message}")
+            return Score(
+                passed=None,
+                skipped=True,
+                reason=f"moderation skipped: {e.message}",
+                kind=UNAVAILABLE,
+            )
         text = ctx.output
         if redact:
             from llmeval.safety.redact import redact_text

@@ -94,7 +94,7 @@ def _first_failure(r: CaseResult) -> str:
     if r.error is not None:
         return f"{r.error.kind}: {r.error.message}"
     for a in r.assertions:
-        if a.passed is False:
+        if a.status == "fail":
             return f"{a.type}: {a.reason}" if a.reason else a.type
     return ""
 
@@ -147,21 +147,10 @@ def failure_lines(results: Sequence[CaseResult], limit: int = 15) -> list[tuple[
     """(status, 'suite/case [model prompt]', why) for failed and errored results."""
     bad = [r for r in results if r.status in ("fail", "error")]
     bad.sort(key=lambda r: (r.status != "error", r.suite, r.case_id, r.model, r.repeat))
-    out = []
+    out: list[tuple[str, str, str]] = []
     for r in bad[:limit]:
         rep = f" #{r.repeat}" if r.repeat else ""
         where = f"{r.suite}/{r.case_id} [{r.model} {r.prompt}{rep}]"
         why = " ".join(_first_failure(r).split())
         out.append((r.status, where, why[:160]))
     return out
-
-
-def skip_reasons(results: Sequence[CaseResult]) -> dict[tuple[str, str], int]:
-    """(assertion type, reason) -> how many assertions were skipped (e.g. no judge)."""
-    counts: dict[tuple[str, str], int] = {}
-    for r in results:
-        for a in r.assertions:
-            if a.details and a.details.get("skipped"):
-                key = (a.type, a.reason)
-                counts[key] = counts.get(key, 0) + 1
-    return counts

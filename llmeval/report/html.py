@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from llmeval.analysis.gate import Verdict
 from llmeval.domain.record import CaseResult
 from llmeval.report import html_payload, html_view
 
@@ -167,15 +168,19 @@ def render_html(
     results: Iterable[CaseResult],
     meta: Mapping[str, Any],
     comparison: Mapping[str, Any] | None = None,
-    gate: Mapping[str, Any] | None = None,
+    verdict: Verdict | None = None,
 ) -> str:
     """The whole report as one self-contained HTML document."""
     results = list(results)
     meta = meta or {}
-    summary = meta.get("summary") or {}
+    summary = meta.get("summary")
+    if not summary:
+        from llmeval.analysis.summarize import summarize
+
+        summary = summarize(results).to_json()
     payload = html_payload.build_rows(results, comparison)
-    totals = html_view.merged(html_view.aggregate(results), summary.get("totals"))
-    groups = summary.get("groups") or html_view.groups_from_results(results)
+    totals = summary.get("totals") or {}
+    groups = summary.get("groups") or []
     if comparison:
         attention = html_view.attention_with_baseline(comparison, payload.first_key)
     else:
@@ -196,7 +201,7 @@ def render_html(
         .render(
             title=f"llmeval · {head['run_id']}" if head["run_id"] else "llmeval report",
             head=head,
-            verdict=html_view.verdict(comparison, gate),
+            verdict=html_view.verdict(verdict),
             cards=html_view.cards(totals, comparison),
             attention=attention,
             comparison=comparison,

@@ -140,6 +140,8 @@ def _row(
     row.update({k: v for k, v in optional.items() if v})
     if r.error:
         row["er"] = [r.error.kind, clip(r.error.message, budget)]
+        if r.error.traceback:
+            row["er"].append(clip(r.error.traceback, budget))
     _add_texts(row, r, budget, texts)
     if cmp:
         row["ch"] = cmp.get("change")
@@ -174,6 +176,7 @@ def _add_texts(row: dict[str, Any], r: CaseResult, budget: _Budget, texts: _Text
             clip(as_text(a.details), budget) if a.details else None,
             a.metric,
             a.weight,
+            a.status,
         ]
         for a in r.assertions
     ]

@@ -1,70 +1,22 @@
 """The server-rendered parts of the HTML report: verdict, summary cards, lists, matrix.
 
-Pure functions from (results, manifest, comparison, gate) to plain dicts the Jinja
-template prints. Values from the manifest win; what it lacks is computed from the
-results, so a partial ``run.json`` still gives a full page.
+Pure functions from (results, manifest, comparison, verdict) to plain dicts the Jinja
+template prints. Summaries come from ``analysis.summarize`` (run.json's, or computed
+from the results when a killed run has none), never recomputed here.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from llmeval.analysis.gate import Verdict
 from llmeval.domain.record import CaseResult
 from llmeval.report.html_payload import BaseKey
 
 LIST_LIMIT = 50  # rows per attention list; the rest is one filter click away
-
-
-def quantile(sorted_values: Sequence[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not sorted_values:
-        return None
-    pos = (len(sorted_values) - 1) * q
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
-def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """The summary keys of run.json, computed from the results themselves."""
-    counts: defaultdict[str, int] = defaultdict(int)
-    for r in results:
-        counts[r.status] += 1
-    decided = counts["pass"] + counts["fail"]  # as in run.json: errors are not scores
-    scores = [r.score for r in results if r.score is not None and r.status != "error"]
-    lat = sorted(r.latency_ms for r in results if r.latency_ms is not None)
-    return {
-        "n": len(results),
-        "passed": counts["pass"],
-        "failed": counts["fail"],
-        "errors": counts["error"],
-        "skipped": counts["skipped"],
-        "not_run": counts["not_run"],
-        "pass_rate": counts["pass"] / decided if decided else None,
-        "mean_score": sum(scores) / len(scores) if scores else None,
-        "latency_p50": quantile(lat, 0.5),
-        "latency_p95": quantile(lat, 0.95),
-        "latency_p99": quantile(lat, 0.99),
-        "tokens_in": sum((r.tokens or {}).get("input", 0) for r in results),
-        "tokens_out": sum((r.tokens or {}).get("output", 0) for r in results),
-        # None, not $0, when nothing was priced (offline targets): unknown is not free
-        "cost_usd": (
-            sum(r.cost_usd or 0.0 for r in results)
-            if any(r.cost_usd is not None for r in results)
-            else None
-        ),
-        "judge_cost_usd": sum(r.judge_cost_usd or 0.0 for r in results),
-        "cache_hits": sum(1 for r in results if r.cached),
-    }
-
-
-def merged(computed: Mapping[str, Any], given: Mapping[str, Any] | None) -> dict[str, Any]:
-    out = dict(computed)
-    out.update({k: v for k, v in (given or {}).items() if v is not None})
-    return out
 
 
 def when(value: Any) -> str:
@@ -96,15 +48,24 @@ def header(meta: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def verdict(comparison: Mapping[str, Any] | None, gate: Mapping[str, Any] | None) -> dict[str, Any]:
-    g = gate if gate is not None else (comparison or {}).get("gate")
-    if not g:
-        return {"state": "none", "title": "No gate evaluated", "reasons": []}
-    passed = bool(g.get("passed"))
+def verdict(v: Verdict | None) -> dict[str, Any]:
+    """The verdict section: what ``analysis.gate.verdict`` decided, nothing more."""
+    if v is None:
+        return {"state": "none", "title": "No gate evaluated", "reasons": [], "notes": []}
+    state = {"passed": "pass", "failed": "fail"}.get(v.status, "warn")
+    title = {
+        "passed": "Gate passed",
+        "failed": "Gate failed",
+        "incomplete": "Incomplete: more calls could change the verdict",
+        "interrupted": "Interrupted",
+    }[v.status]
     return {
-        "state": "pass" if passed else "fail",
-        "title": "Gate passed" if passed else "Gate failed",
-        "reasons": [str(x) for x in g.get("reasons") or ()],
+        "state": state,
+        "title": title,
+        "status": v.status,
+        "exit_code": v.exit_code,
+        "reasons": [r.message for r in v.reasons],
+        "notes": list(v.notes),
     }
 
 
@@ -143,16 +104,6 @@ def matrix(groups: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             for (s, p), cells in sorted(rows.items())
         ],
     }
-
-
-def groups_from_results(results: Sequence[CaseResult]) -> list[dict[str, Any]]:
-    by: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
-    for r in results:
-        by[(r.suite, r.model, r.prompt)].append(r)
-    return [
-        {"suite": s, "model": m, "prompt": p, **aggregate(rs)}
-        for (s, m, p), rs in sorted(by.items())
-    ]
 
 
 def heat(rate: Any) -> int:

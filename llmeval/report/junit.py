@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from llmeval.analysis.gate import Verdict
     from llmeval.domain.record import CaseResult
 
 _INVALID_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -25,17 +26,16 @@ def clean_xml(text: object, limit: int = MAX_TEXT) -> str:
     return s if len(s) <= limit else s[:limit] + f"… [{len(s) - limit} more characters]"
 
 
-_VERDICT = {True: "PASS", False: "FAIL", None: "UNSCORED"}
-
-
 def _failure_message(r: CaseResult) -> str:
-    failed = [a for a in r.assertions if a.passed is not True]
+    failed = [a for a in r.assertions if a.status == "fail"]
     if not failed:
         return "case failed"
     return "; ".join(f"{a.type}: {a.reason}" if a.reason else a.type for a in failed)
 
 
-def render_junit(results: Iterable[CaseResult]) -> str:
+def render_junit(results: Iterable[CaseResult], verdict: Verdict | None = None) -> str:
+    """Cases as testcases; with ``verdict``, the gate itself is one more testcase
+    (``llmeval.gate``), so a CI test panel shows the same verdict as the console."""
     import xml.etree.ElementTree as ET
 
     by_suite: dict[str, list[CaseResult]] = defaultdict(list)
@@ -70,15 +70,17 @@ def render_junit(results: Iterable[CaseResult]) -> str:
                 msg = clean_xml(_failure_message(r), 1000)
                 f = ET.SubElement(tc, "failure", message=msg, type="AssertionFailed")
                 f.text = clean_xml(
-                    "\n".join(
-                        f"{_VERDICT.get(a.passed, '?')} {a.type}: {a.reason}" for a in r.assertions
-                    )
+                    "\n".join(f"{a.status.upper()} {a.type}: {a.reason}" for a in r.assertions)
                 )
             elif r.status == "error":
                 counts["errors"] += 1
                 kind = r.error.kind if r.error else "error"
                 message = r.error.message if r.error else "no verdict"
-                ET.SubElement(tc, "error", message=clean_xml(message, 1000), type=clean_xml(kind))
+                e = ET.SubElement(
+                    tc, "error", message=clean_xml(message, 1000), type=clean_xml(kind)
+                )
+                if r.error is not None and r.error.traceback:
+                    e.text = clean_xml(r.error.traceback)
             elif r.status != "pass":
                 counts["skipped"] += 1
                 ET.SubElement(tc, "skipped", message=clean_xml(r.status))
@@ -89,6 +91,25 @@ def render_junit(results: Iterable[CaseResult]) -> str:
             totals[k] += v
         el.set("time", f"{suite_time:.3f}")
         total_time += suite_time
+    if verdict is not None:
+        el = ET.SubElement(root, "testsuite", name="llmeval.gate", tests="1")
+        tc = ET.SubElement(el, "testcase", classname="llmeval.gate", name="verdict", time="0")
+        totals["tests"] += 1
+        text = "\n".join([verdict.headline, *(r.message for r in verdict.reasons), *verdict.notes])
+        counts = dict.fromkeys(("failures", "errors", "skipped"), 0)
+        if verdict.status == "failed":
+            counts["failures"] = 1
+            node = ET.SubElement(tc, "failure", message=clean_xml(text, 1000), type="GateFailed")
+            node.text = clean_xml(text)
+        elif verdict.status in ("incomplete", "interrupted"):
+            counts["errors"] = 1
+            node = ET.SubElement(tc, "error", message=clean_xml(text, 1000), type=verdict.status)
+            node.text = clean_xml(text)
+        elif verdict.notes:
+            ET.SubElement(tc, "system-out").text = clean_xml(text)
+        for k, v in counts.items():
+            el.set(k, str(v))
+            totals[k] += v
     for k, v in totals.items():
         root.set(k, str(v))
     root.set("time", f"{total_time:.3f}")

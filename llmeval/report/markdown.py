@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from llmeval.analysis.cases import aggregate
 from llmeval.analysis.comparison import CaseRow, Comparison
-from llmeval.analysis.gate import GateResult, GroupSummary
+from llmeval.analysis.gate import Verdict
+from llmeval.analysis.summarize import GroupSummary, RunSummary
 
 if TYPE_CHECKING:
     from llmeval.domain.record import CaseResult
@@ -97,24 +98,33 @@ _CASE_HEADER = [
 ]
 
 
-def _verdict(comparison: Comparison | None, gate: GateResult | None) -> list[str]:
-    if gate is None:
-        lines = ["## llmeval: no gate decision", ""]
-    elif gate.passed:
-        lines = ["## llmeval: ✅ gate passed", ""]
-    else:
-        lines = ["## llmeval: ❌ gate failed", ""]
+_HEADINGS = {
+    "passed": "## llmeval: ✅ gate passed",
+    "failed": "## llmeval: ❌ gate failed",
+    "incomplete": "## llmeval: ⚠️ incomplete",
+    "interrupted": "## llmeval: ⏸️ interrupted",
+}
+
+
+def _verdict(comparison: Comparison | None, gate: Verdict | None) -> list[str]:
+    lines = [_HEADINGS[gate.status] if gate else "## llmeval: no gate decision", ""]
     if comparison is not None:
         lines += [
             f"Candidate {escape_md(comparison.cand.label, 120)} against "
             f"{escape_md(comparison.base.label, 120)}.",
             "",
         ]
-    reasons = list(gate.reasons) if gate else []
+    reasons = [r.message for r in gate.reasons] if gate else []
+    notes = list(gate.notes) if gate else []
     for r in reasons[:_MAX_REASONS]:
         lines.append(f"- {escape_md(r, 400)}")
     if len(reasons) > _MAX_REASONS:
         lines.append(f"- … and {len(reasons) - _MAX_REASONS} more")
+    if notes:
+        lines += ["", "**Notes:**", ""]
+        lines += [f"- {escape_md(n, 400)}" for n in notes[:_MAX_REASONS]]
+        if len(notes) > _MAX_REASONS:
+            lines.append(f"- … and {len(notes) - _MAX_REASONS} more")
     if comparison is not None and comparison.changes:
         lines += ["", "**Inputs changed:**", ""]
         lines += [f"- {escape_md(c, 300)}" for c in comparison.changes[:_MAX_REASONS]]
@@ -126,12 +136,11 @@ def _verdict(comparison: Comparison | None, gate: GateResult | None) -> list[str
 def _groups(summary: Any) -> list[GroupSummary]:
     if summary is None:
         return []
-    groups = getattr(summary, "groups", None)
-    if groups is None and isinstance(summary, dict):
-        groups = summary.get("groups")
-    if groups is None:
-        groups = summary
-    return [GroupSummary.coerce(g) for g in groups]
+    if isinstance(summary, RunSummary):
+        return list(summary.groups)
+    if isinstance(summary, Mapping):
+        summary = summary.get("groups") or ()
+    return [g if isinstance(g, GroupSummary) else GroupSummary.from_json(g) for g in summary]
 
 
 def _totals(summary: Any, comparison: Comparison | None) -> list[str]:
@@ -140,7 +149,7 @@ def _totals(summary: Any, comparison: Comparison | None) -> list[str]:
     if groups:
         rows = []
         for g in groups:
-            rate = g.rate
+            rate = g.pass_rate
             floor = "—" if g.min_pass_rate is None else f"{100 * g.min_pass_rate:.1f}%"
             rows.append(
                 f"| {escape_md(g.suite, 80)} | {escape_md(g.model, 60)} | "
@@ -207,28 +216,20 @@ def _failures_from_summary(groups: list[GroupSummary]) -> list[str]:
 def render_markdown(
     comparison: Comparison | Mapping[str, Any] | None,
     summary: Any,
-    gate: GateResult | Mapping[str, Any] | None,
+    gate: Verdict | None,
     max_bytes: int = 1_000_000,
     *,
     results: Sequence[CaseResult] | None = None,
 ) -> str:
     """The CI summary.
 
-    ``comparison`` and ``gate`` may be the objects or their JSON dicts; ``summary``:
+    ``comparison`` may be the object or its JSON dict; ``gate`` is the verdict; ``summary``:
     summary groups, or a mapping/object with ``groups``. Without a comparison the
     failures come from ``results`` when given (with outputs), else from the summary
     groups' ``failed_cases`` / ``error_cases``.
     """
     if isinstance(comparison, Mapping):  # the to_json() form
         comparison = Comparison.from_json(comparison)
-    if isinstance(gate, Mapping):
-        gate = GateResult(
-            bool(gate.get("passed")),
-            tuple(gate.get("reasons") or ()),
-            tuple(gate.get("flaky") or ()),
-        )
-    if gate is None and comparison is not None:
-        gate = comparison.gate
     head = _verdict(comparison, gate)
     tail = _totals(summary, comparison)
     budget = max_bytes - _size(head) - _size(tail) - 256

@@ -23,7 +23,15 @@ from typing import Any
 
 from llmeval.analysis.cases import aggregate
 from llmeval.analysis.changes import suite_fingerprints
-from llmeval.domain.record import ERROR, FAIL, PASS, SKIPPED, AssertionResult, CaseResult
+from llmeval.domain.record import (
+    ERROR,
+    FAIL,
+    PASS,
+    SKIPPED,
+    AssertionResult,
+    CaseResult,
+    Status,
+)
 from llmeval.errors import UsageError
 
 FORMAT = 1
@@ -188,11 +196,13 @@ def save_baseline(
 def _results_of(entry: Mapping[str, Any], suite: str, run_id: str) -> list[CaseResult]:
     counts = entry.get("counts") or {}
     rebuilt = tuple(
-        AssertionResult(a["type"], a.get("passed"), a.get("score"), metric=a.get("metric"))
+        AssertionResult.from_json(
+            {k: a.get(k) for k in ("type", "passed", "score", "metric") if k in a}
+        )
         for a in entry.get("assertions") or ()
     )
     out = []
-    statuses = (PASS, FAIL, ERROR, SKIPPED)
+    statuses: tuple[Status, ...] = (PASS, FAIL, ERROR, SKIPPED)
     keys = ("pass", "fail", "error", "skipped")
     repeat = 0
     for status, k in zip(statuses, keys, strict=True):

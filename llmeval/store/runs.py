@@ -15,6 +15,7 @@ from llmeval.errors import UsageError
 
 JOURNAL = "results.jsonl"
 MANIFEST = "run.json"
+PLAN = "plan.json"
 
 
 def new_run_id(now: float | None = None) -> str:
@@ -92,22 +93,52 @@ class RunStore:
     def write_manifest(self, run_id: str, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path(run_id), manifest)
 
+    def read_manifest_at(self, run_dir: Path) -> dict[str, Any]:
+        path = run_dir / MANIFEST
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {}
+        except ValueError as e:
+            raise UsageError(f"{path}: unreadable run manifest: {e}") from None
+
+    def write_manifest_at(self, run_dir: Path, manifest: dict[str, Any]) -> None:
+        write_json(run_dir / MANIFEST, manifest)
+
+    def read_plan(self, run_dir: Path) -> set[tuple[str, str, str, str, int]] | None:
+        """The keys a run planned at its start (None for runs made before plans were kept)."""
+        path = run_dir / PLAN
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError as e:
+            raise UsageError(f"{path}: unreadable run plan: {e}") from None
+        return {(s, c, m, p, int(r)) for s, c, m, p, r in data["keys"]}
+
+    def write_plan(self, run_dir: Path, keys: set[tuple[str, str, str, str, int]]) -> None:
+        # compact, one key per line: written once per run, before its first call
+        lines = ",\n".join(json.dumps(list(k), ensure_ascii=False) for k in sorted(keys))
+        atomic_write(run_dir / PLAN, '{"keys": [\n' + lines + "\n]}\n")
+
     def list_runs(self) -> list[str]:
         if not self.base.is_dir():
             return []
-        return sorted(p.name for p in self.base.iterdir() if (p / JOURNAL).exists())
+        return sorted(
+            p.name for p in self.base.iterdir() if (p / JOURNAL).exists() or (p / MANIFEST).exists()
+        )
 
     def resolve(self, ref: str) -> Path:
         """A run id, a unique id prefix, 'latest', or a path to a run folder."""
         path = Path(ref)
-        if (path / JOURNAL).exists():
+        if (path / JOURNAL).exists() or (path / MANIFEST).exists():
             return path
         runs = self.list_runs()
         if ref == "latest":
             if not runs:
                 raise UsageError(f"no runs yet in {self.base}")
             # newest by its journal's last write, since --run-id names need not sort by time
-            return max((self.base / r for r in runs), key=lambda p: (p / JOURNAL).stat().st_mtime)
+            return max((self.base / r for r in runs), key=_last_write)
         if ref in runs:
             return self.base / ref
         matches = [r for r in runs if r.startswith(ref)]
@@ -116,3 +147,7 @@ class RunStore:
         if matches:
             raise UsageError(f"run '{ref}' is ambiguous: {', '.join(matches[:5])}")
         raise UsageError(f"no run '{ref}' in {self.base} (see `llmeval runs`)")
+
+
+def _last_write(run_dir: Path) -> float:
+    return max(p.stat().st_mtime for p in (run_dir / JOURNAL, run_dir / MANIFEST) if p.exists())

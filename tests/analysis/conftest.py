@@ -25,7 +25,7 @@ def make_result(
     if score == "auto":
         score = {"pass": 1.0, "fail": 0.0}.get(status)
     if assertions is None and status in ("pass", "fail"):
-        assertions = (AssertionResult("contains", status == "pass", score),)
+        assertions = (AssertionResult("contains", "pass" if status == "pass" else "fail", score),)
     error = ErrorInfo("transient", "HTTP 500") if status == "error" else None
     return CaseResult(
         run_id=run_id,

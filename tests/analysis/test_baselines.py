@@ -42,9 +42,12 @@ def _results(mk, run_id="20250101-abc", flip=False):
                     latency_ms=100.0 + r,
                     assertions=(
                         AssertionResult(
-                            "icontains", s == "pass", float(s == "pass"), reason=f"r{r}"
+                            "icontains",
+                            "pass" if s == "pass" else "fail",
+                            float(s == "pass"),
+                            reason=f"r{r}",
                         ),
-                        AssertionResult("llm-rubric", True, 0.8 + 0.05 * r, metric="tone"),
+                        AssertionResult("llm-rubric", "pass", 0.8 + 0.05 * r, metric="tone"),
                     ),
                 )
             )

@@ -46,8 +46,10 @@ def test_metrics_cover_score_and_named_assertions(mk):
             run_id=run,
             score=0.5 + tone / 2,
             assertions=(
-                AssertionResult("icontains", status == "pass", float(status == "pass")),
-                AssertionResult("llm-rubric", True, tone, metric="tone"),
+                AssertionResult(
+                    "icontains", "pass" if status == "pass" else "fail", float(status == "pass")
+                ),
+                AssertionResult("llm-rubric", "pass", tone, metric="tone"),
             ),
         )
 
@@ -209,9 +211,8 @@ def test_to_json_shape_is_the_report_contract(flips_fixture):
     base, cand = flips_fixture
     doc = compare(base, cand, META_B, META_C).to_json()
     json.dumps(doc, allow_nan=False)  # strictly valid JSON
-    assert set(doc) == {"base", "cand", "changes", "gate", "metrics", "cases", "counts"}
+    assert set(doc) == {"base", "cand", "changes", "alpha", "metrics", "cases", "counts"}
     assert doc["base"] == {"run_id": "base", "label": "base"}
-    assert set(doc["gate"]) == {"passed", "reasons"}
     assert set(doc["metrics"][0]) == {
         "suite",
         "model",

@@ -16,7 +16,7 @@ def test_one_testcase_per_result_with_statuses(mk):
         mk(
             "b",
             "fail",
-            assertions=(AssertionResult("icontains", False, 0.0, reason="missing '30 days'"),),
+            assertions=(AssertionResult("icontains", "fail", 0.0, reason="missing '30 days'"),),
         ),
         mk("c", "error"),
         mk("d", "skipped"),
@@ -61,7 +61,7 @@ def test_hostile_text_stays_well_formed(mk):
         suite=f"suite{NASTY}",
         model='m"<>&',
         output=NASTY * 3,
-        assertions=(AssertionResult("regex", False, 0.0, reason=NASTY),),
+        assertions=(AssertionResult("regex", "fail", 0.0, reason=NASTY),),
     )
     xml = render_junit([r, mk("ok", "error", output=NASTY)])
     root = ET.fromstring(xml)  # parses: nothing invalid got through

@@ -6,7 +6,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 from llmeval.analysis.diff import compare
-from llmeval.analysis.gate import GroupSummary, decide
+from llmeval.analysis.gate import Policies, Reason, Verdict, verdict
+from llmeval.analysis.summarize import GroupSummary, RunSummary
+
+
+def decide(comparison, groups, policy, _suites):
+    return verdict([], RunSummary(tuple(groups)), Policies(policy), comparison=comparison)
 from llmeval.domain.project import GatePolicy
 from llmeval.report.markdown import ZWSP, escape_md, render_markdown
 
@@ -79,9 +84,9 @@ def _big(mk, n=50_000):
 def test_a_50k_case_comparison_stays_under_one_mebibyte(mk):
     base, cand = _big(mk)
     cmp = compare(base, cand, {"run_id": "b"}, {"run_id": "c"}, n_resamples=1000)
-    groups = [GroupSummary("s", "m", "p@v1", len(cand), 35_000, 25_000)]
+    groups = [GroupSummary("s", "m", "p@v1", len(cand), 35_000, 25_000, pass_rate=35 / 60)]
     gate = decide(cmp, groups, GatePolicy(), {})
-    md = render_markdown(cmp.with_gate(gate), groups, None)
+    md = render_markdown(cmp, groups, gate)
     size = len(md.encode("utf-8"))
     assert 900_000 < size <= 1_000_000  # the budget is used, and kept
     # order: verdict, reasons, regressions, new failures, totals
@@ -100,7 +105,7 @@ def test_smaller_limits_hold_too(mk, limit):
     cmp = compare(base, cand, {"run_id": "b"}, {"run_id": "c"}, n_resamples=200)
     md = render_markdown(
         cmp,
-        [GroupSummary("s", "m", "p", 10, 5, 5)],
+        [GroupSummary("s", "m", "p", 10, 5, 5, pass_rate=0.5)],
         decide(cmp, [], GatePolicy(), {}),
         max_bytes=limit,
     )
@@ -124,7 +129,7 @@ def test_critical_regressions_come_first_and_flaky_are_listed(mk):
 
 def test_without_a_baseline_lists_failures(mk):
     results = [mk("a", "pass"), mk("b", "fail", output="@admin <b>hi</b>")]
-    groups = [GroupSummary("s", "m", "p@v1", 2, 1, 1)]
+    groups = [GroupSummary("s", "m", "p@v1", 2, 1, 1, pass_rate=0.5)]
     gate = decide(None, groups, GatePolicy(), {})
     md = render_markdown(None, groups, gate, results=results)
     assert "### Failures (1)" in md and "| s/b |" in md and "| s/a |" not in md
@@ -141,9 +146,7 @@ def test_accepts_the_json_forms_and_the_run_summary(mk):
         "groups": [{"suite": "s", "model": "m", "prompt": "p@v1", "n": 2, "passed": 1, "failed": 1}]
     }
     from_obj = render_markdown(cmp, summary, decide(cmp, [], GatePolicy(), {}))
-    from_json = render_markdown(
-        cmp.to_json(), summary, {"passed": True, "reasons": [], "flaky": []}
-    )
+    from_json = render_markdown(cmp.to_json(), summary, decide(cmp, [], GatePolicy(), {}))
     assert "### Regressions (1)" in from_json and "| s/a |" in from_json
     assert from_json.replace("✅ gate passed", "?") == from_obj.replace("✅ gate passed", "?")
 
@@ -164,7 +167,7 @@ def test_failures_from_summary_groups_without_results():
             }
         ]
     }
-    md = render_markdown(None, summary, {"passed": False, "reasons": ["x"]})
+    md = render_markdown(None, summary, Verdict("failed", 1, (Reason("min_pass_rate", "x"),)))
     assert "### Failures (2)" in md and "s/bad-&lt;b&gt;" in md and "| s/boom |" in md
 
 

@@ -23,7 +23,7 @@ def result(
         "assertions": (
             AssertionResult(
                 "icontains",
-                status == "pass",
+                "pass" if status == "pass" else "fail",
                 1.0 if status == "pass" else 0.0,
                 "looked for '30 days'",
             ),
@@ -119,9 +119,9 @@ def mixed_run() -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
             score=0.2,
             output="You can return items within 14 days.",
             assertions=(
-                AssertionResult("icontains", False, 0.0, "'30 days' not found"),
+                AssertionResult("icontains", "fail", 0.0, "'30 days' not found"),
                 AssertionResult(
-                    "llm-rubric", False, 0.2, "The judge says: window is wrong (14 vs 30)."
+                    "llm-rubric", "fail", 0.2, "The judge says: window is wrong (14 vs 30)."
                 ),
             ),
         ),

@@ -70,9 +70,9 @@ def hostile_report() -> tuple[str, str]:
         tags=(tagged("tag"),),
         messages=({"role": "user", "content": tagged("message")},),
         assertions=(
-            AssertionResult("icontains", False, 0.0, tagged("reason")),
+            AssertionResult("icontains", "fail", 0.0, tagged("reason")),
             AssertionResult(
-                "llm-rubric", False, 0.1, tagged("judge"), details={"note": tagged("details")}
+                "llm-rubric", "fail", 0.1, tagged("judge"), details={"note": tagged("details")}
             ),
         ),
         error=ErrorInfo(tagged("errkind"), tagged("error")),

@@ -482,8 +482,9 @@
     var tb = table.appendChild(el('tbody'));
     r.a.forEach(function (a) {
       var tr = tb.appendChild(el('tr'));
-      var res = a[1] === true ? 'pass' : a[1] === false ? 'fail' : 'unscored';
-      tr.appendChild(el('td')).appendChild(badge('st st-' + (res === 'unscored' ? 'skipped' : res), res));
+      var res = a[7] || (a[1] === true ? 'pass' : a[1] === false ? 'fail' : 'skipped');
+      res = String(res).replace(/[^a-z_]/g, '');
+      tr.appendChild(el('td')).appendChild(badge('st st-' + res, res));
       var tdType = addText(el('td', 'mono'), a[0]);
       if (a[5]) { tdType.appendChild(document.createTextNode(' ')); addText(tdType.appendChild(el('span', 'muted')), '\u2192 ' + a[5]); }
       if (typeof a[6] === 'number' && a[6] !== 1) tdType.appendChild(el('span', 'muted', ' \u00D7' + a[6]));
@@ -540,6 +541,11 @@
       addText(kind, r.er[0]);
       es.appendChild(kind);
       es.appendChild(box);
+      if (r.er[2]) {
+        var tbd = es.appendChild(el('details'));
+        tbd.appendChild(el('summary', null, 'traceback'));
+        tbd.appendChild(textBlock(r.er[2], null, false));
+      }
     }
     outputSection(body, r);
     assertionsSection(body, r);

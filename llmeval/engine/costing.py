@@ -1,0 +1,111 @@
+"""What one work item is expected to cost: its generation and its judge calls.
+
+The one per-item estimate behind both ``--dry-run`` and the ``--max-cost`` reservation
+(token counts come from ``providers.tokens``, prices from ``providers.pricing``). A
+cached generation costs nothing; judge calls are estimated as upper bounds (the
+judge's max output tokens), so a reservation is never smaller than what is spent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from llmeval.domain.model import ModelSpec
+from llmeval.engine.plan import WorkItem
+
+# the judge template's own words around the graded output (rubric, instructions, JSON)
+_JUDGE_FRAMING_TOKENS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ItemEstimate:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = 0.0  # None: a remote model with no known price
+    cached: bool = False
+    judge_cost_usd: float = 0.0
+
+    @property
+    def total_usd(self) -> float:
+        return (self.cost_usd or 0.0) + self.judge_cost_usd
+
+
+def judge_calls(item: WorkItem, default_judge: str | None) -> list[tuple[str, int]]:
+    """(judge model name, calls) per judge assertion of the item."""
+    out = []
+    for a in item.assertions:
+        if not a.defn.judge:
+            continue
+        opts = a.spec.options
+        name = opts.get("model") or opts.get("provider") or default_judge
+        if name:
+            out.append((str(name), 2 if a.spec.type == "pairwise" else 1))  # both orders
+    return out
+
+
+class Coster:
+    """Estimates items; ``cache`` (optional) answers whether a generation is cached."""
+
+    def __init__(
+        self,
+        *,
+        cache: Any = None,
+        resolve: Callable[[str], ModelSpec] | None = None,
+        default_judge: str | None = None,
+    ) -> None:
+        self.cache = cache
+        self.resolve = resolve
+        self.default_judge = default_judge
+        self._judges: dict[str, ModelSpec | None] = {}
+
+    def _judge(self, name: str) -> ModelSpec | None:
+        if name not in self._judges:
+            try:
+                self._judges[name] = self.resolve(name) if self.resolve else None
+            except Exception:  # an unavailable judge is skipped at run time: costs nothing
+                self._judges[name] = None
+        return self._judges[name]
+
+    def is_cached(self, item: WorkItem) -> bool:
+        if self.cache is None or item.model.is_local:
+            return False
+        from llmeval.domain.request import CompletionRequest
+        from llmeval.providers.cache import cache_key
+
+        req = CompletionRequest(item.model, item.messages, item.params, item.repeat)
+        return bool(self.cache.contains(cache_key(req, item.model.base_url or item.model.provider)))
+
+    def estimate(self, item: WorkItem) -> ItemEstimate:
+        from llmeval.providers.pricing import price_for
+        from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
+
+        spec = item.model
+        judge_cost = self._judge_cost(item)
+        if spec.is_local:
+            return ItemEstimate(cost_usd=None, judge_cost_usd=judge_cost)
+        if self.is_cached(item):
+            return ItemEstimate(cached=True, judge_cost_usd=judge_cost)
+        tin = estimate_tokens(spec, item.messages)
+        tout = estimate_output_tokens(spec, item.params)
+        price = price_for(spec, spec.model)
+        cost = price.cost(tin, tout) if price is not None else None
+        return ItemEstimate(tin, tout, cost, False, judge_cost)
+
+    def _judge_cost(self, item: WorkItem) -> float:
+        from llmeval.providers.pricing import price_for
+        from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
+
+        total = 0.0
+        for name, calls in judge_calls(item, self.default_judge):
+            judge = self._judge(name)
+            if judge is None or judge.is_local:
+                continue
+            price = price_for(judge, judge.model)
+            if price is None:
+                continue
+            graded = estimate_output_tokens(item.model, item.params)
+            tin = estimate_tokens(judge, item.messages) + graded + _JUDGE_FRAMING_TOKENS
+            total += calls * price.cost(tin, estimate_output_tokens(judge))
+        return total
