@@ -141,6 +141,27 @@ def execute(
     handle_signals: bool = True,
     provider_factory: ProviderFactory | None = None,
 ) -> RunReport:
+    """Run ``cfg`` to its end on a new event loop (the CLI's entry point)."""
+    return asyncio.run(
+        execute_async(
+            project,
+            cfg,
+            observer=observer,
+            handle_signals=handle_signals,
+            provider_factory=provider_factory,
+        )
+    )
+
+
+async def execute_async(
+    project: Project,
+    cfg: RunConfig,
+    *,
+    observer: Observer | None = None,
+    handle_signals: bool = False,
+    provider_factory: ProviderFactory | None = None,
+) -> RunReport:
+    """Plan, run and journal ``cfg`` on the running event loop; write run.json."""
     observer = observer or NullObserver()
     settings = project.settings
     store = RunStore(project.root, str(cfg.runs_dir) if cfg.runs_dir else settings.runs_dir)
@@ -232,7 +253,7 @@ def execute(
             await factory.aclose()
 
     try:
-        outcome = asyncio.run(main())
+        outcome = await main()
     finally:
         journal.close()
         observer.on_finish()
