@@ -30,7 +30,6 @@ def diff(
         from llmeval.cli.project import root_of
         from llmeval.config.settings import load_settings
         from llmeval.engine.gating import compare_with, judge
-        from llmeval.errors import UsageError
         from llmeval.store.project import ProjectStore
         from llmeval.store.runs import atomic_write
 
@@ -47,12 +46,6 @@ def diff(
             alpha=settings.gate.alpha,
             seed=seed,
         )
-        paired = [x for x in comparison.cases if x.change not in ("new", "removed")]
-        if not paired:
-            raise UsageError(
-                f"nothing to compare: {b.label} and {c.label} share no case "
-                "(same suite, case id, model and prompt name)"
-            )
         # the candidate is judged by the policies it ran with: the same verdict as
         # `run --baseline` gave it
         verdict = judge(c.results, c.meta, comparison, baseline=b.label)

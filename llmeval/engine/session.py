@@ -202,6 +202,9 @@ async def execute_async(
         store.write_plan(run_dir, planned_keys)
     # durable before the first call: a kill -9 at any moment leaves the selection
     store.write_manifest_at(run_dir, {**previous, **base_manifest, "status": "running"})
+    for defn in {a.defn for i in plan.items for a in i.assertions}:
+        if defn.warm is not None:
+            defn.warm()  # heavy scorer libraries load now, not inside the first result
     cost = cost_fn()
     factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}

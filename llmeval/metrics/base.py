@@ -88,3 +88,6 @@ class MetricDef:
     requires_value: bool = False
     judge: bool = False  # calls the judge model
     description: str = ""
+    # loads the metric's heavy library before the first call of a run, so no result's
+    # latency (or the event loop) pays for an import mid-run
+    warm: Callable[[], Any] | None = None

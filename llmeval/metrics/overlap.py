@@ -128,6 +128,7 @@ def _rouge_score_metric(name: str, kind: str) -> None:
         threshold="min",
         default_threshold=0.75,
         description=f"ROUGE F-measure ({kind}, rouge-score) vs the reference",
+        warm=lambda: _rouge_scorer(kind, False),
     )
     def factory(spec: AssertionSpec, build: BuildContext) -> Fn:
         stem = _bool_opt(check_options(spec, "stem"), "stem", False)
@@ -183,6 +184,7 @@ def _with_ter(opts: dict[str, Any], default: bool) -> bool:
     threshold="min",
     default_threshold=0.5,
     description="sentence BLEU (sacrebleu) / 100 vs the reference(s), default threshold 0.5",
+    warm=lambda: _bleu("13a", False, "exp"),
 )
 def _bleu_metric(spec: AssertionSpec, build: BuildContext) -> Fn:
     opts = check_options(spec, "tokenize", "lowercase", "smooth", "ter")

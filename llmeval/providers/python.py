@@ -18,6 +18,7 @@ import importlib.util
 import inspect
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,11 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyn
             fut.set_result(value) if ok else fut.set_exception(value)
 
     def work() -> None:
+        start = time.perf_counter()
         try:
-            result: tuple[bool, Any] = (True, fn(*args, **kwargs))
+            value = fn(*args, **kwargs)
+            # timed here, in the target's own thread: the event loop may be busy elsewhere
+            result: tuple[bool, Any] = (True, (value, (time.perf_counter() - start) * 1000.0))
         except BaseException as e:  # handed to the awaiting task
             result = (False, e)
         # RuntimeError: the run is over and its loop closed; nobody is waiting
@@ -149,10 +153,10 @@ class PythonProvider:
 
     async def complete(self, request: CompletionRequest) -> Completion:
         args, kwargs = _arguments(self.fn, request)
-        loop = asyncio.get_running_loop()
-        start = loop.time()
         if self.is_async:
+            start = time.perf_counter()
             value = await self.fn(*args, **kwargs)
+            elapsed_ms = (time.perf_counter() - start) * 1000.0
         else:
-            value = await _in_daemon_thread(self.fn, *args, **kwargs)
-        return _completion(value, (loop.time() - start) * 1000.0, self.spec.model)
+            value, elapsed_ms = await _in_daemon_thread(self.fn, *args, **kwargs)
+        return _completion(value, elapsed_ms, self.spec.model)

@@ -71,7 +71,8 @@ def test_validate_imports_python_targets(tmp_path: Path):
     assert f"{rel}:1:" in out.stderr and "syntax error" in out.stderr
 
 
-def test_diff_of_runs_with_no_case_in_common_is_refused(tmp_path: Path):
+def test_diff_of_runs_with_no_case_in_common_fails_the_gate(tmp_path: Path):
+    # the same verdict `run --baseline` gives: a gate that compared nothing must not pass
     assert llmeval("init", "p", cwd=tmp_path).returncode == 0
     proj = tmp_path / "p"
     assert llmeval("run", "--run-id", "a", "--no-report", cwd=proj).returncode == 0
@@ -80,4 +81,4 @@ def test_diff_of_runs_with_no_case_in_common_is_refused(tmp_path: Path):
         1,
     )
     out = llmeval("diff", "a", "b", cwd=proj)
-    assert out.returncode == 4 and "share no case" in out.stderr
+    assert out.returncode == 1 and "shares no case" in out.stdout

@@ -64,7 +64,7 @@ def test_no_change_passes(proj: Path):
     out = llmeval("run", "--baseline", "auto", "--json", cwd=proj)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["gate"]["passed"] and data["comparison"]["counts"]["regressed"] == 0
+    assert data["verdict"]["passed"] and data["comparison"]["counts"]["regressed"] == 0
 
 
 def test_real_regression_fails_with_reasons_markdown_and_junit(proj: Path):
@@ -76,8 +76,12 @@ def test_real_regression_fails_with_reasons_markdown_and_junit(proj: Path):
     text = md.read_text()
     assert text.index("c0") < text.index("Totals") if "Totals" in text else "c0" in text
     suite = ET.parse(xml).getroot()
-    assert len(suite.findall(".//testcase")) == 60
-    assert len(suite.findall(".//failure")) == 12
+    cases = suite.find("./testsuite[@name='qa']")
+    assert len(cases.findall("testcase")) == 60
+    assert len(cases.findall(".//failure")) == 12
+    # and the gate itself, as one more testcase, failed with the verdict's reasons
+    gate = suite.find("./testsuite[@name='llmeval.gate']/testcase/failure")
+    assert gate is not None and "pass_rate dropped" in (gate.text or "")
 
 
 def test_one_flip_is_noise_but_critical_flip_fails(proj: Path):

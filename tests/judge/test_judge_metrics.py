@@ -42,7 +42,7 @@ async def test_unparseable_verdict_is_unscored_error(reply: str) -> None:
     assert raw.passed is None and raw.error is not None
     assert raw.error.startswith("judge verdict could not be parsed: ")
     assert raw.error == "judge verdict could not be parsed: " + " ".join(reply.split())[:80]
-    assert res.passed is None and res.details and res.details["error"] is True
+    assert res.passed is None and res.status == "error"
     # negation never turns "unscored" into a pass
     _, neg = await grade(FakeServices(reply), "llm-rubric", "Polite.", negate=True)
     assert neg.passed is None
@@ -57,7 +57,7 @@ async def test_no_judge_is_skipped_with_the_reason() -> None:
     ]:
         raw, res = await grade(svc, type_, value, **extra)
         assert raw.skipped and raw.passed is None and raw.reason == NO_JUDGE
-        assert res.passed is None and res.details == {"skipped": True} and res.reason == NO_JUDGE
+        assert res.status == "skipped" and res.kind == "unavailable" and res.reason == NO_JUDGE
     assert svc.calls == []
 
 
@@ -67,7 +67,7 @@ async def test_no_judge_is_skipped_with_the_reason() -> None:
 async def test_provider_error_is_unscored_error(err: Exception) -> None:
     raw, res = await grade(FakeServices(error=err), "llm-rubric", "Polite.")
     assert raw.passed is None and raw.error and err.kind in raw.error  # type: ignore[attr-defined]
-    assert res.passed is None and res.details and res.details["error"]
+    assert res.passed is None and res.status == "error" and res.kind == err.kind  # type: ignore[attr-defined]
 
 
 async def test_injection_in_output_cannot_steer_a_fenced_aware_judge() -> None:
