@@ -208,6 +208,7 @@ async def execute_async(
     cost = cost_fn()
     factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
+    factory.warm()
 
     services = make_services(project, factory, cost)
     journal = Journal(run_dir / "results.jsonl")

@@ -68,6 +68,13 @@ class ProviderFactory:
         )
         return lambda item: coster.estimate(item).total_usd
 
+    def warm(self) -> None:
+        """Ready every provider before the first call (SDK imports, clients)."""
+        for base in self._bases:
+            warm = getattr(base, "warm", None)
+            if callable(warm):
+                warm()
+
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"mode": self.cache_mode}
         for alias, stack in self._stacks.items():

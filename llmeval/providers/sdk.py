@@ -34,6 +34,11 @@ class SDKProvider:
     def _make_client(self) -> Any:
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """Import the SDK and build the client now (on the run's loop), so the first
+        request's deadline and latency do not pay for llmeval's own start-up."""
+        self._get_client()
+
     def _get_client(self) -> Any:
         loop = asyncio.get_running_loop()
         # a client's pooled connections belong to the loop that opened them
