@@ -173,14 +173,18 @@ def render_html(
     """The whole report as one self-contained HTML document."""
     results = list(results)
     meta = meta or {}
-    summary = meta.get("summary")
-    if not summary:
+    summary = meta.get("summary") if isinstance(meta.get("summary"), Mapping) else {}
+    given = summary.get("totals") if isinstance(summary.get("totals"), Mapping) else {}
+    groups = summary.get("groups") or []
+    totals = dict(given)
+    if not groups or not given or "n" not in given:
+        # a killed run's partial run.json: what it lacks comes from the one summariser
         from llmeval.analysis.summarize import summarize
 
-        summary = summarize(results).to_json()
+        computed = summarize(results).to_json()
+        totals = {**computed["totals"], **{k: v for k, v in given.items() if v is not None}}
+        groups = groups or computed["groups"]
     payload = html_payload.build_rows(results, comparison)
-    totals = summary.get("totals") or {}
-    groups = summary.get("groups") or []
     if comparison:
         attention = html_view.attention_with_baseline(comparison, payload.first_key)
     else:

@@ -8,12 +8,13 @@ from markdown_it import MarkdownIt
 from llmeval.analysis.diff import compare
 from llmeval.analysis.gate import Policies, Reason, Verdict, verdict
 from llmeval.analysis.summarize import GroupSummary, RunSummary
+from llmeval.domain.project import GatePolicy
+from llmeval.report.markdown import ZWSP, escape_md, render_markdown
 
 
 def decide(comparison, groups, policy, _suites):
     return verdict([], RunSummary(tuple(groups)), Policies(policy), comparison=comparison)
-from llmeval.domain.project import GatePolicy
-from llmeval.report.markdown import ZWSP, escape_md, render_markdown
+
 
 HOSTILE = [
     "@octocat please look",

@@ -181,3 +181,14 @@ def mixed_run() -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
         },
     ]
     return results, meta(), comparison(changes, metrics=metrics)
+
+
+def verdict_of(gate: dict) -> object:
+    """A verdict with these reasons (passed when it has none), for render_html."""
+    from llmeval.analysis.gate import Reason, Verdict
+
+    if gate is None:
+        return None
+    if gate.get("passed"):
+        return Verdict("passed", 0)
+    return Verdict("failed", 1, tuple(Reason("test", str(r)) for r in gate.get("reasons", ())))

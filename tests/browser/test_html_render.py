@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from html_report_data import meta, mixed_run, result
+from html_report_data import meta, mixed_run, result, verdict_of
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,7 +55,7 @@ def test_embed_json_maps_non_finite_numbers_to_null() -> None:
 
 def test_csp_hashes_match_the_inline_script_and_style() -> None:
     results, m, comp = mixed_run()
-    html = render_html(results, m, comp)
+    html = render_html(results, m, comp, verdict=verdict_of(comp["gate"]))
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
     styles = re.findall(r"<style>(.*?)</style>", html, re.S)
@@ -76,7 +76,7 @@ def test_csp_hashes_match_the_inline_script_and_style() -> None:
 
 def test_only_our_script_executes_and_no_external_reference() -> None:
     results, m, comp = mixed_run()
-    html = render_html(results, m, comp)
+    html = render_html(results, m, comp, verdict=verdict_of(comp["gate"]))
     assert len(re.findall(r"<script\b", html)) == 2  # our code and the JSON data block
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "@import" not in html and "url(" not in html
@@ -85,7 +85,9 @@ def test_only_our_script_executes_and_no_external_reference() -> None:
 def test_hostile_strings_never_appear_raw() -> None:
     payload = "</script><script>window.__pwned=1</script><img src=x onerror=alert(1)>"
     r = result(payload, suite=payload, model=payload, output=payload, tags=(payload,))
-    html = render_html([r], meta(run_id=payload), gate={"passed": False, "reasons": [payload]})
+    html = render_html(
+        [r], meta(run_id=payload), verdict=verdict_of({"passed": False, "reasons": [payload]})
+    )
     assert "<img src=x" not in html and "window.__pwned=1</script>" not in html
     assert _data(html)["rows"][0]["o"] == payload
 
@@ -98,7 +100,7 @@ def test_visible_marks_invisible_characters_and_escapes() -> None:
 
 def test_rows_lead_with_what_needs_attention() -> None:
     results, m, comp = mixed_run()
-    rows = _data(render_html(results, m, comp))["rows"]
+    rows = _data(render_html(results, m, comp, verdict=verdict_of(comp["gate"])))["rows"]
     assert rows[0]["ch"] == "regressed"
     assert rows[-1]["st"] == "removed"
     ranks = [html_payload.row_rank(r["st"], r.get("ch")) for r in rows[:-1]]
@@ -136,7 +138,9 @@ def test_row_keys_are_unique() -> None:
     ],
 )
 def test_verdict_without_baseline(gate: dict | None, expected: str) -> None:
-    html = render_html([result(), result("b", status="fail", score=0.0)], meta(), gate=gate)
+    html = render_html(
+        [result(), result("b", status="fail", score=0.0)], meta(), verdict=verdict_of(gate)
+    )
     assert expected in html
     if gate and gate["reasons"]:
         assert "pass rate 0.5 &lt; min 0.9" in html
@@ -195,7 +199,7 @@ def test_sparse_comparison_renders() -> None:
     r = result("a", status="fail", score=0.0)
     comp = {"cases": [{"suite": r.suite, "case_id": "a", "model": r.model, "prompt": r.prompt,
                        "change": "regressed"}]}  # fmt: skip
-    html = render_html([r], meta(), comp)
+    html = render_html([r], meta(), comp, verdict=verdict_of(comp["gate"]))
     assert "Regressions" in html and "No gate evaluated" in html
     assert _data(html)["rows"][0]["ch"] == "regressed"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from html_report_data import meta, mixed_run, result
+from html_report_data import meta, mixed_run, result, verdict_of
 
 from llmeval.report.html import render_html
 
@@ -21,7 +21,7 @@ def _rows(rep) -> list[str]:
 @pytest.fixture
 def mixed(open_report):
     results, m, comp = mixed_run()
-    return open_report(render_html(results, m, comp))
+    return open_report(render_html(results, m, comp, verdict=verdict_of(comp["gate"])))
 
 
 def test_loads_with_no_errors_no_requests_and_verdict_first(mixed) -> None:
@@ -84,7 +84,10 @@ def test_changed_vs_baseline_filter_and_sort(mixed) -> None:
 
 def test_deep_link_opens_the_case(open_report) -> None:
     results, m, comp = mixed_run()
-    rep = open_report(render_html(results, m, comp), fragment="#case=" + quote(REGRESSED_KEY))
+    rep = open_report(
+        render_html(results, m, comp, verdict=verdict_of(comp["gate"])),
+        fragment="#case=" + quote(REGRESSED_KEY),
+    )
     assert rep.page.is_visible("#detail")
     assert rep.visible_text("#detail-title") == "refund-window"
     detail = rep.visible_text("#detail")
@@ -113,7 +116,10 @@ def test_clicking_a_row_and_a_list_link_open_cases(mixed) -> None:
 
 def test_diff_view_marks_deleted_and_inserted_words(open_report) -> None:
     results, m, comp = mixed_run()
-    rep = open_report(render_html(results, m, comp), fragment="#case=" + quote(REGRESSED_KEY))
+    rep = open_report(
+        render_html(results, m, comp, verdict=verdict_of(comp["gate"])),
+        fragment="#case=" + quote(REGRESSED_KEY),
+    )
     page = rep.page
     assert page.locator("#detail del").all_inner_texts() == ["30"]
     assert page.locator("#detail ins").all_inner_texts() == ["14"]
@@ -169,7 +175,9 @@ def test_only_http_links_become_links(open_report) -> None:
 
 def test_report_without_baseline(open_report) -> None:
     results, _, _ = mixed_run()
-    rep = open_report(render_html(results, meta(), gate={"passed": False, "reasons": ["x < y"]}))
+    rep = open_report(
+        render_html(results, meta(), verdict=verdict_of({"passed": False, "reasons": ["x < y"]}))
+    )
     assert rep.visible_text("#verdict-title") == "Gate failed"
     assert "refund-window" in rep.visible_text("#list-failures")
     assert "1/2 passed" in rep.visible_text("#list-flaky")
@@ -188,7 +196,7 @@ def test_pages_through_many_rows(open_report) -> None:
 
 def test_dark_mode_and_print_layout(open_report) -> None:
     results, m, comp = mixed_run()
-    html = render_html(results, m, comp)
+    html = render_html(results, m, comp, verdict=verdict_of(comp["gate"]))
     dark = open_report(html, color_scheme="dark")
     bg = dark.page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert bg == "rgb(13, 17, 23)"

@@ -8,7 +8,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from html_report_data import case_change, comparison, meta, result
+from html_report_data import case_change, comparison, meta, result, verdict_of
 
 from llmeval.domain.record import AssertionResult, ErrorInfo
 from llmeval.report.html import INVISIBLE, marker, render_html
@@ -82,7 +82,6 @@ def hostile_report() -> tuple[str, str]:
     comp = comparison(
         [change],
         changes=[tagged("change")],
-        gate={"passed": False, "reasons": [tagged("gate")]},
         base={"run_id": tagged("base_run"), "label": tagged("base_label")},
     )
     m = meta(
@@ -91,7 +90,9 @@ def hostile_report() -> tuple[str, str]:
         llmeval_version=HOSTILE,
         models={tagged("model"): {"provider": HOSTILE, "model": HOSTILE}},
     )
-    html = render_html([r], m, comp)
+    html = render_html(
+        [r], m, comp, verdict=verdict_of({"passed": False, "reasons": [tagged("gate")]})
+    )
     return html, "/".join([r.suite, r.case_id, r.model, r.prompt, "0"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec and _spec.loader
 ov = importlib.util.module_from_spec(_spec)
+sys.modules["one_verdict"] = ov  # dataclasses look their module up by name
 _spec.loader.exec_module(ov)
 
 CHOSEN = {s.name: s for s in ov.SCENARIOS}
@@ -27,7 +29,9 @@ def test_html_verdict_in_chromium(name, tmp_path: Path, fake_server, open_report
     env = ov._env(sc.env)
     ov.write_project(root, sc, fake_server.openai_base_url, broken=[], crash=[])
     if sc.baseline:
-        assert ov.cli(root, "run", "--run-id", "base", "--no-report", env=ov._env({})).returncode == 0
+        assert (
+            ov.cli(root, "run", "--run-id", "base", "--no-report", env=ov._env({})).returncode == 0
+        )
         assert ov.cli(root, "baseline", "save", "base", env=ov._env({})).returncode == 0
     ov.write_project(root, sc, fake_server.openai_base_url, broken=sc.broken, crash=sc.crash)
     out = ov.cli(root, "run", "--run-id", "cand", "--baseline", "auto", env=env)

@@ -55,7 +55,8 @@ def test_canary_keys_absent_from_every_file_and_output(server, tmp_path) -> None
     proc = project.run(
         "--debug", "run", "--run-id", "sec", "--junit", str(junit), "--markdown", str(markdown)
     )
-    assert proc.returncode == 3, proc.stdout + proc.stderr
+    # a 400 is the request's own fault (resuming cannot fix it): the gate fails
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     stats = project.run("cache", "stats")
     assert stats.returncode == 0, stats.stderr
 

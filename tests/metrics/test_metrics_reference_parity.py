@@ -97,7 +97,7 @@ def test_js_rouge_examples() -> None:
 def test_rouge_n_empty_reference_is_an_error_empty_output_scores_zero() -> None:
     assert rouge_n("", "some reference") == 0
     err = check("rouge-n", "x", "")
-    assert err.passed is None and err.details == {"error": True}
+    assert err.passed is None and err.status == "error"
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def test_no_key_is_skipped_with_one_clear_line(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     r = check("moderation", "anything")
-    assert r.passed is None and r.details == {"skipped": True}
+    assert r.passed is None and r.status == "skipped"
     assert r.reason == "moderation skipped: OPENAI_API_KEY is not set"
     remote = ModelSpec(alias="r", provider="openai", base_url="https://api.example.com/v1")
     r = check("moderation", "x", options={"provider": "r"}, services=Services({"r": remote}))
@@ -90,7 +90,7 @@ def test_no_key_is_skipped_with_one_clear_line(monkeypatch: pytest.MonkeyPatch) 
 def test_server_error_is_unscored_not_passed(mod_env) -> None:
     mod_env.fail_next("server_error", 5, path="/v1/moderations")
     r = check("moderation", "hello")
-    assert r.passed is None and r.details == {"error": True}
+    assert r.passed is None and r.status == "error"
     assert "moderation call failed" in r.reason
     assert "sk-test-moderation-0000" not in r.reason
 
