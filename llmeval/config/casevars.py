@@ -63,7 +63,9 @@ def _read_var_file(name: str, written: str, suite_dir: Path, root: Path, where: 
             root.resolve()
         ):
             raise SecurityError(f"{what} is a path outside the project", where)
-        raise ConfigError(f"{what} not found (tried the suite's folder and the project root)", where)
+        raise ConfigError(
+            f"{what} not found (tried the suite's folder and the project root)", where
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -24,27 +24,91 @@ from typing import Any
 
 # promptfoo's base assertion types (BaseAssertionTypesSchema), for parsing "type: value"
 PROMPTFOO_TYPES = frozenset(
-    """
-    answer-relevance assert-set bleu classifier contains contains-all contains-any
-    contains-html contains-json contains-sql contains-xml context-faithfulness
-    context-recall context-relevance conversation-relevance cost equals factuality
-    finish-reason g-eval gleu guardrails human icontains icontains-all icontains-any
-    is-html is-json is-refusal is-sql is-valid-function-call
-    is-valid-openai-function-call is-valid-openai-tools-call is-xml javascript latency
-    levenshtein llm-rubric max-score meteor model-graded-closedqa
-    model-graded-factuality moderation perplexity perplexity-score pi python regex
-    rouge-n ruby search-rubric select-best similar similar:cosine similar:dot
-    similar:euclidean starts-with tool-call-f1 trace-error-spans trace-span-count
-    trace-span-duration webhook word-count
-    """.split()
+    [
+        "answer-relevance",
+        "assert-set",
+        "bleu",
+        "classifier",
+        "contains",
+        "contains-all",
+        "contains-any",
+        "contains-html",
+        "contains-json",
+        "contains-sql",
+        "contains-xml",
+        "context-faithfulness",
+        "context-recall",
+        "context-relevance",
+        "conversation-relevance",
+        "cost",
+        "equals",
+        "factuality",
+        "finish-reason",
+        "g-eval",
+        "gleu",
+        "guardrails",
+        "human",
+        "icontains",
+        "icontains-all",
+        "icontains-any",
+        "is-html",
+        "is-json",
+        "is-refusal",
+        "is-sql",
+        "is-valid-function-call",
+        "is-valid-openai-function-call",
+        "is-valid-openai-tools-call",
+        "is-xml",
+        "javascript",
+        "latency",
+        "levenshtein",
+        "llm-rubric",
+        "max-score",
+        "meteor",
+        "model-graded-closedqa",
+        "model-graded-factuality",
+        "moderation",
+        "perplexity",
+        "perplexity-score",
+        "pi",
+        "python",
+        "regex",
+        "rouge-n",
+        "ruby",
+        "search-rubric",
+        "select-best",
+        "similar",
+        "similar:cosine",
+        "similar:dot",
+        "similar:euclidean",
+        "starts-with",
+        "tool-call-f1",
+        "trace-error-spans",
+        "trace-span-count",
+        "trace-span-duration",
+        "webhook",
+        "word-count",
+    ]
 )
 _LIST_TYPES = ("contains-all", "contains-any", "icontains-all", "icontains-any")
-_THRESHOLD_TYPES = (
-    "answer-relevance classifier context-faithfulness context-recall context-relevance "
-    "cost latency levenshtein perplexity-score perplexity rouge-n similar starts-with"
-).split()
+_THRESHOLD_TYPES = [
+    "answer-relevance",
+    "classifier",
+    "context-faithfulness",
+    "context-recall",
+    "context-relevance",
+    "cost",
+    "latency",
+    "levenshtein",
+    "perplexity-score",
+    "perplexity",
+    "rouge-n",
+    "similar",
+    "starts-with",
+]
 _TYPED = re.compile(
-    r"^(not-)?(" + "|".join(sorted(map(re.escape, PROMPTFOO_TYPES), key=len, reverse=True))
+    r"^(not-)?("
+    + "|".join(sorted(map(re.escape, PROMPTFOO_TYPES), key=len, reverse=True))
     + r")(?:\((\d+(?:\.\d+)?)\))?(?::([\s\S]*))?$"
 )
 SPECIAL_PREFIX = "__"

@@ -105,7 +105,8 @@ def _named_scores(d: dict[str, Any]) -> tuple[dict[str, float], str | None]:
     for c in comps or []:
         if not isinstance(c, dict):
             return {}, f"each of 'componentResults' must be a mapping, got {c!r}"
-        assertion = c.get("assertion") if isinstance(c.get("assertion"), dict) else {}
+        found = c.get("assertion")
+        assertion: dict[str, Any] = found if isinstance(found, dict) else {}
         name = assertion.get("metric") or c.get("metric")
         value = c.get("score", 1.0 if c.get("pass") else 0.0 if "pass" in c else None)
         if name and isinstance(value, int | float) and not isinstance(value, bool):

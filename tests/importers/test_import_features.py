@@ -157,9 +157,14 @@ def test_unknown_provider_secret_and_transform_are_reported_never_written(tmp_pa
         )
     )
     notes = [str(n) for n in imported.notes.items]
-    assert notes[0].startswith("promptfooconfig.yaml:4: not translated: provider 'vertex:gemini-pro'")
+    assert notes[0].startswith(
+        "promptfooconfig.yaml:4: not translated: provider 'vertex:gemini-pro'"
+    )
     assert any("provider 'apiKey'" in n for n in notes)
-    assert any(n.startswith("promptfooconfig.yaml:9: not translated: test option 'transform'") for n in notes)
+    assert any(
+        n.startswith("promptfooconfig.yaml:9: not translated: test option 'transform'")
+        for n in notes
+    )
     assert any("transform of a 'contains' assertion" in n for n in notes)
     assert any("option 'rubricPrompt' of a 'llm-rubric'" in n for n in notes)
     assert "sk-secret" not in repr(imported.settings)
@@ -234,7 +239,10 @@ def test_csv_tests_with_special_columns_and_untranslated_js(tmp_path: Path):
         ),
     )
     first, second = _cases(project)
-    assert [(a.type, a.value) for a in first.assertions] == [("contains", "hel"), ("contains", "lo")]
+    assert [(a.type, a.value) for a in first.assertions] == [
+        ("contains", "hel"),
+        ("contains", "lo"),
+    ]
     assert first.threshold == 0.5 and first.description == "greets"
     assert [a.name for a in second.assertions] == ["not-contains"]
     assert [str(n) for n in imported.notes.items] == [
@@ -246,7 +254,10 @@ def test_csv_tests_with_special_columns_and_untranslated_js(tmp_path: Path):
     "code, expected",
     [
         ("output.includes('Paris')", [{"type": "contains", "value": "Paris"}]),
-        ('return output.toLowerCase().includes("paris");', [{"type": "icontains", "value": "paris"}]),
+        (
+            'return output.toLowerCase().includes("paris");',
+            [{"type": "icontains", "value": "paris"}],
+        ),
         ("!output.includes('sorry')", [{"type": "not-contains", "value": "sorry"}]),
         ("output.startsWith('Ahoy')", [{"type": "starts-with", "value": "Ahoy"}]),
         ("output.endsWith('.')", [{"type": "regex", "value": r"\.\Z"}]),
@@ -264,7 +275,11 @@ def test_csv_tests_with_special_columns_and_untranslated_js(tmp_path: Path):
             [
                 {
                     "type": "is-json",
-                    "value": {"type": "object", "required": ["n"], "properties": {"n": {"const": 3}}},
+                    "value": {
+                        "type": "object",
+                        "required": ["n"],
+                        "properties": {"n": {"const": 3}},
+                    },
                 }
             ],
         ),

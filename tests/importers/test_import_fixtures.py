@@ -52,7 +52,7 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     "getting-started": [],
     "json-output": [
         "promptfooconfig.yaml:22: not translated: test option 'transform'",
-        "promptfooconfig.yaml:36: not translated: javascript assertion: \"output.color ===",
+        'promptfooconfig.yaml:36: not translated: javascript assertion: "output.color ===',
         "promptfooconfig.yaml:40: not translated: transform of a 'contains-any' assertion",
     ],
     "multiple-turn-conversation": ["prompt.json:1: not translated: the _conversation loop"],
@@ -273,6 +273,9 @@ def test_cli_exit_codes(tmp_path: Path):
     assert broken.returncode == 4 and "promptfooconfig.yaml:" in broken.stderr
     # imported without --offline: real providers, and the judge from defaultTest
     shutil.rmtree(tmp_path / "a")
-    assert run(str(FIXTURES / "eval-customer-support-rubric"), "-o", str(tmp_path / "a")).returncode == 0
+    assert (
+        run(str(FIXTURES / "eval-customer-support-rubric"), "-o", str(tmp_path / "a")).returncode
+        == 0
+    )
     settings = (tmp_path / "a" / "llmeval.yaml").read_text()
     assert "judge: judge" in settings and "model: gpt-4.1-mini" in settings

@@ -122,7 +122,9 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         desc = {"description": f"imported from {file} (prompt {n})"}
         prompt_files[name] = {**desc, **p.body}
     if not prompts:
-        notes.add(top.at(raw, "prompts"), "no usable prompt: the suite sends each case's 'prompt' var")
+        notes.add(
+            top.at(raw, "prompts"), "no usable prompt: the suite sends each case's 'prompt' var"
+        )
 
     # tests
     expand = not (isinstance(options, dict) and options.get("disableVarExpansion"))

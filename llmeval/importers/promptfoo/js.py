@@ -180,7 +180,7 @@ def _positive(p: str) -> dict[str, Any] | None:
     if m := _JSON_CMP.fullmatch(p):
         path, op = _path(m.group(1)), m.group(2)
         lit = _literal(m, 2)
-        if path is None or lit is _NO or op in ("==", "!=") and not isinstance(lit, str):
+        if path is None or lit is _NO or (op in ("==", "!=") and not isinstance(lit, str)):
             return None  # loose equality with non-strings coerces types in JS
         cond: dict[str, Any] = {"const": lit}
         return {"type": "is-json", "value": _nest(path, cond if "!" not in op else {"not": cond})}

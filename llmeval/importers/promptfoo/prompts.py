@@ -42,7 +42,8 @@ def read_prompts(raw: Any, base: Path, where: Where, notes: Notes) -> list[Promp
 
 
 def _entry(item: Any, base: Path, at: Where, notes: Notes) -> list[Prompt]:
-    label, config = None, {}
+    label: Any = None
+    config: Any = {}
     if isinstance(item, dict):
         label = item.get("label")
         config = item.get("config") or {}
@@ -82,9 +83,11 @@ def _files(pattern: str, base: Path, at: Where, notes: Notes) -> list[Prompt | N
     root = base.resolve()
     out: list[Prompt | None] = []
     for path in paths:
-        rel = path.resolve().relative_to(root).as_posix() if path.resolve().is_relative_to(
-            root
-        ) else None
+        rel = (
+            path.resolve().relative_to(root).as_posix()
+            if path.resolve().is_relative_to(root)
+            else None
+        )
         if rel is None:
             notes.add(at, f"prompt file '{written}' outside the config's folder")
             continue

@@ -51,7 +51,8 @@ class Models:
             ((pid, opts),) = raw.items()  # the legacy {"openai:gpt-4": {config: ...}} form
             raw = {"id": pid, **(opts if isinstance(opts, dict) else {})}
         if isinstance(raw, str):
-            pid, config, label = raw, {}, label
+            pid, label = raw, label
+            config: Any = {}
             extra: dict[str, Any] = {}
         elif isinstance(raw, dict):
             pid = raw.get("id") or raw.get("model")

@@ -105,9 +105,9 @@ class TestReader:
         else:
             self.notes.add(at, f"test file type '{suffix}' ({rel})")
             return []
-        for e in errors:
-            line = e.location.line if e.location else 1
-            self.notes.add(Where(rel, line), f"unreadable test data: {e.message}")
+        for problem in errors:
+            line = problem.location.line if problem.location else 1
+            self.notes.add(Where(rel, line), f"unreadable test data: {problem.message}")
         return out
 
     def _rel(self, path: Path) -> str | None:

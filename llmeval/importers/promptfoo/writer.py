@@ -37,9 +37,7 @@ def _plain(data: Any) -> Any:
 
 
 def dump(data: Any) -> str:
-    return yaml.dump(
-        _plain(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    return yaml.dump(_plain(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def planned_files(imp: Imported) -> list[str]:
