@@ -267,7 +267,8 @@ def _with_ids(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        out.append({"id": cid, **case})
+        order = ("description", "vars", "assert", "threshold", "tags")
+        out.append({"id": cid, **{k: case[k] for k in order if k in case}})
     return out
 
 
