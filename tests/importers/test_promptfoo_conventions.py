@@ -225,3 +225,18 @@ def test_expected_strings_read_as_promptfoo_reads_them():
     assert a("is-json") == {"type": "is-json"}
     assert a("Paris: the capital") == {"type": "equals", "value": "Paris: the capital"}
     assert json.dumps(a("plain text")) == '{"type": "equals", "value": "plain text"}'
+
+
+def test_unknown_judge_options_are_validate_errors_with_their_line(tmp_path: Path):
+    suite = """
+    prompt: say
+    cases:
+      - id: a
+        vars: {q: x}
+        assert:
+          - {type: llm-rubric, value: ok, rubricPrompt: custom}
+    """
+    root = _project(tmp_path, suite)
+    out = _llmeval(root, "validate")
+    assert out.returncode == 4
+    assert "suites/s.yaml:7:" in out.stderr and "unknown option 'rubricPrompt'" in out.stderr
