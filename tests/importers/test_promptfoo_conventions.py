@@ -240,3 +240,20 @@ def test_unknown_judge_options_are_validate_errors_with_their_line(tmp_path: Pat
     out = _llmeval(root, "validate")
     assert out.returncode == 4
     assert "suites/s.yaml:7:" in out.stderr and "unknown option 'rubricPrompt'" in out.stderr
+
+
+def test_named_scores_become_suite_metrics(tmp_path: Path):
+    suite = """
+    prompt: say
+    cases:
+      - id: a
+        vars: {q: x}
+        assert:
+          - {type: python, value: "scorer.py:s"}
+    """
+    scorer = "def s(output, context):\n    return {'pass': True, 'namedScores': {'tone': 0.25}}\n"
+    root = _project(tmp_path, suite, **{"scorer.py": scorer})
+    out = _llmeval(root, "run", "--json", "--no-report")
+    assert out.returncode == 0, out.stderr
+    group = json.loads(out.stdout)["summary"]["groups"][0]
+    assert group["metrics"]["tone"] == 0.25
