@@ -113,7 +113,7 @@ def _run(project: Path) -> dict[tuple[str, str], str]:
         timeout=120,
         env={**os.environ, "CI": "1"},
     )
-    assert out.returncode in (0, 1), out.stderr
+    assert out.returncode in (0, 1, 3), out.stderr  # 3: judge checks skipped offline
     journal = next((project / ".llmeval" / "runs").glob("*/results.jsonl"))
     rows = [json.loads(line) for line in journal.read_text().splitlines()]
     return {(r["case_id"], r["prompt"].split("@")[0]): r["status"] for r in rows}
