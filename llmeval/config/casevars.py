@@ -4,8 +4,8 @@
   found relative to the suite's folder, then the project root, and never outside the
   project (SecurityError). ``.yaml``/``.yml`` files are given as JSON text, as
   promptfoo does; script-made vars (``.py``, ``.js``) and binary files are errors.
-- Assertion values may use the case's vars: ``contains: "{{ city }}"``. They are
-  rendered once, in the prompt sandbox (``config.templating``), when the suite loads.
+- Assertion values may use the case's vars: ``contains: "{{ city }}"``; so may metric
+  names (``metric: "{{ style }}Tone"``, as in promptfoo). They are rendered once, in the prompt sandbox (``config.templating``), when the suite loads.
   Judge rubrics are left to the judge, which renders them itself, and code (python)
   is never rendered. The model's output is never a template.
 """
@@ -102,12 +102,14 @@ def render_assertions(
 
     Raises ConfigError at the assertion for an undefined variable or bad syntax.
     """
-    if not any(_templated(s.value) for s in specs):
+    if not any(_templated(s.value) or _templated(s.metric) for s in specs):
         return specs
     from llmeval.metrics import registry
 
     out = []
     for spec in specs:
+        if _templated(spec.metric):
+            spec = dataclasses.replace(spec, metric=_render(spec.metric, vars, spec.location))
         if spec.type in _NOT_RENDERED or not _templated(spec.value):
             out.append(spec)
             continue

@@ -324,3 +324,45 @@ def test_js_semantics_on_outputs():
     jsonschema.validate(ok, schema["value"])
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"color": "yellow", "countries": ["Peru"]}, schema["value"])
+
+
+def test_jsonl_tests_var_globs_and_templated_metric_names(tmp_path: Path):
+    imported, project = _project(
+        tmp_path,
+        """
+        prompts: ['{{doc}}']
+        providers: [echo]
+        defaultTest:
+          assert: [{type: icontains, value: a, metric: '{{style}}Tone'}]
+        tests:
+          - file://t.jsonl
+          - vars: {doc: 'file://docs/*.txt', style: plain}
+        """,
+        t_jsonl='{"vars": {"doc": "abc", "style": "pirate"}, "assert": [{"type": "contains", "value": "b"}]}\n',
+        docs__a_txt="first",
+        docs__b_txt="second",
+    )
+    cases = _cases(project)
+    assert [c.vars["doc"] for c in cases] == ["abc", "first", "second"]
+    assert [c.assertions[0].metric for c in cases] == ["pirateTone", "plainTone", "plainTone"]
+    assert [a.type for a in cases[0].assertions] == ["icontains", "contains"]
+    assert not imported.notes.items
+
+
+def test_test_level_grader_goes_to_its_judge_assertions(tmp_path: Path):
+    imported = convert(
+        _config(
+            tmp_path,
+            """
+            prompts: ['{{q}}']
+            providers: [echo]
+            tests:
+              - vars: {q: hi}
+                options: {provider: anthropic:messages:claude-haiku-4-5}
+                assert: [{type: llm-rubric, value: polite}, {type: contains, value: hi}]
+            """,
+        )
+    )
+    rubric, contains = imported.suite["cases"][0]["assert"]
+    assert rubric["provider"] == "claude-haiku-4-5" and "provider" not in contains
+    assert imported.settings["models"]["claude-haiku-4-5"]["provider"] == "anthropic"
