@@ -33,6 +33,8 @@ class Prompt:
 
 def read_prompts(raw: Any, base: Path, where: Where, notes: Notes) -> list[Prompt]:
     """Every prompt of the config, in order; problems are reported and skipped."""
+    if raw is None:
+        return []
     items = raw if isinstance(raw, list) else [raw]
     out: list[Prompt] = []
     for i, item in enumerate(items):
