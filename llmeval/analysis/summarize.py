@@ -181,6 +181,8 @@ def summarize_group(suite: str, model: str, prompt: str, rs: Sequence[CaseResult
         for a in r.assertions:
             if a.score is not None and a.scored:
                 metrics[a.metric or a.type].append(a.score)
+            for name, value in ((a.details or {}).get("named_scores") or {}).items():
+                metrics[name].append(value)  # a python scorer's namedScores
     corpus = None
     if any(a.type.removeprefix("not-") in _CORPUS for r in rs for a in r.assertions):
         from llmeval.analysis.corpus import from_results  # scikit-learn / sacrebleu: lazily

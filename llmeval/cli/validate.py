@@ -42,6 +42,8 @@ def validate(
             f"{_n(n_prompts, 'prompt version')}, {_n(len(plan.items), 'result')} planned"
         )
         for suite in project.suites.values():
+            for warning in suite.warnings:
+                output.err(f"warning: {warning}")
             if not suite.cases:
                 output.err(f"warning: {suite.path}: suite '{suite.name}' has no cases")
         from llmeval.cli.dry_run import over_limit_lines

@@ -9,6 +9,7 @@ than reading a 10,000-row file.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ class Row:
     data: Any  # a dict for CSV/JSONL; a YamlMap (with locations) for YAML
     location: Location
     shaped: bool  # True: written like an inline case (vars/expected/assert)
+    # a CSV without an ``id`` column: an id derived from the row's cells, so that
+    # inserting a row does not re-key every case after it against the baseline
+    content_id: str | None = None
 
 
 def find_dataset(written: str, suite_dir: Path, root: Path, where: Location) -> Path:
@@ -91,6 +95,8 @@ def _csv_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
             elif name in header[:i]:
                 errors.append(ConfigError(f"duplicate column '{name}'", Location(file, 1)))
         prev = reader.line_num
+        seen: dict[str, int] = {}
+        derive = "id" not in header
         for record in reader:
             line, prev = prev + 1, reader.line_num
             if not any(cell.strip() for cell in record):
@@ -99,10 +105,21 @@ def _csv_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
                 msg = f"row has {len(record)} fields but the header has {len(header)}"
                 errors.append(ConfigError(msg, Location(file, line)))
                 continue
-            rows.append(Row(dict(zip(header, record, strict=True)), Location(file, line), False))
+            cid = _content_id(record, seen) if derive else None
+            rows.append(
+                Row(dict(zip(header, record, strict=True)), Location(file, line), False, cid)
+            )
     except csv.Error as e:
         errors.append(ConfigError(f"malformed CSV: {e}", Location(file, reader.line_num)))
     return rows
+
+
+def _content_id(cells: list[str], seen: dict[str, int]) -> str:
+    """``row-`` + a hash of the cells; identical rows get ``-2``, ``-3`` in file order."""
+    digest = hashlib.sha256("\x1f".join(cells).encode("utf-8")).hexdigest()[:10]
+    base = f"row-{digest}"
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
 
 
 def _jsonl_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
@@ -142,14 +159,27 @@ def _yaml_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:
     return rows
 
 
-def flat_case(row: dict[str, Any]) -> dict[str, Any]:
-    """A flat row (columns) as a case: ``id``, ``expected``, ``tags``, ``description``
-    are special; every other column is a var. Empty cells of special columns are unset."""
+def flat_case(row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A flat row (columns) as a case, plus problems with its special columns.
+
+    ``id``, ``expected``, ``tags``, ``description`` are special; so are promptfoo's
+    ``__expected``, ``__threshold``, ``__metadata:*`` ... columns (``config.expected``).
+    Every other column is a var. Empty cells of special columns are unset."""
+    from llmeval.config.expected import SPECIAL_PREFIX, split_special
+
+    problems: list[str] = []
     vars = dict(row)
     case: dict[str, Any] = {"vars": vars}
+    if any(isinstance(k, str) and k.startswith(SPECIAL_PREFIX) for k in vars):
+        case, problems = split_special(vars)
+        vars = case["vars"]
     for key in ("id", "expected", "tags", "description"):
         if key in vars:
             value = vars.pop(key)
             if value is not None and value != "":
+                if key == "tags" and case.get("tags"):
+                    from llmeval.config.schema import _as_tags
+
+                    value = [*_as_tags(value), *case["tags"]]
                 case[key] = value
-    return case
+    return case, problems

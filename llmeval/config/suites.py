@@ -3,16 +3,20 @@
 A suite with no ``prompt`` sends each case's ``input`` var (or ``prompt``) as the one
 user message: its prompt is the synthetic ``inline@v0`` (see ``prompts.INLINE_PROMPT``).
 Cases without an id get ``case-<n>`` (inline, n from 1 in file order) or ``row-<n>``
-(dataset rows, n from 1 in file order).
+(JSONL/YAML dataset rows, n from 1 in file order); CSV rows without an ``id`` column
+get ``row-<hash of the row's cells>``, stable when rows are inserted, with a warning.
+``file://`` vars and templated assertion values are resolved per case (``casevars``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llmeval.config.assertions import AssertionChecker, read_assertions
+from llmeval.config.casevars import load_file_vars, render_assertions
 from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
@@ -39,6 +43,8 @@ class _Defaults:
     vars: dict[str, Any] | None = None
     tags: tuple[str, ...] = ()
     threshold: float | None = None
+    suite_dir: Path | None = None
+    root: Path | None = None
 
 
 def suite_name(raw: Any, path: Path) -> str:
@@ -67,6 +73,8 @@ def read_suite(
     defaults = _Defaults()
     if header is not None:
         defaults = _read_defaults(header, raw, checker, errors)
+    defaults = dataclasses.replace(defaults, suite_dir=path.parent, root=root)
+    warnings: list[str] = []
     cases: list[Case] = []
     raw_cases = raw.get("cases")
     if isinstance(raw_cases, YamlList):
@@ -77,7 +85,9 @@ def read_suite(
             if case is not None:
                 cases.append(case)
     if header is not None and header.dataset:
-        cases += _dataset_cases(header.dataset, raw, path, root, defaults, checker, errors)
+        cases += _dataset_cases(
+            header.dataset, raw, path, root, defaults, checker, errors, warnings
+        )
     _check_unique_ids(cases, errors)
     if header is None:
         return None
@@ -108,6 +118,7 @@ def read_suite(
         redact=header.redact,
         gate=header.gate.model_dump(exclude_none=True),
         location=Location(file),
+        warnings=tuple(warnings),
     )
     return LoadedSuite(suite, prompt_locs, model_locs)
 
@@ -141,6 +152,14 @@ def _case(
     if len(errors) > n:
         return None
     vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
+    assertions = defaults.assertions + specs if specs else defaults.assertions
+    if defaults.root is not None and defaults.suite_dir is not None:
+        try:
+            vars = load_file_vars(vars, defaults.suite_dir, defaults.root, where)
+            assertions = render_assertions(assertions, vars)
+        except ConfigError as e:
+            errors.append(e)
+            return None
     tags = (
         tuple(cfg.tags) if not defaults.tags else tuple(dict.fromkeys((*defaults.tags, *cfg.tags)))
     )
@@ -148,7 +167,7 @@ def _case(
         id=cfg.id if cfg.id else default_id,
         vars=vars,
         expected=cfg.expected,
-        assertions=defaults.assertions + specs if specs else defaults.assertions,
+        assertions=assertions,
         tags=tags,
         description=cfg.description,
         threshold=cfg.threshold if cfg.threshold is not None else defaults.threshold,
@@ -166,6 +185,7 @@ def _dataset_cases(
     defaults: _Defaults,
     checker: AssertionChecker,
     errors: list[ConfigError],
+    warnings: list[str],
 ) -> list[Case]:
     where = raw.value_location("dataset")
     try:
@@ -176,9 +196,19 @@ def _dataset_cases(
     data_file = display(data_path, root)
     rows: list[Row] = read_rows(data_path, data_file, errors)
     cases = []
+    if any(r.content_id for r in rows):
+        warnings.append(
+            f"{data_file}: no 'id' column; case ids are derived from each row's content "
+            "(editing a row changes its id; add an 'id' column to keep ids fixed)"
+        )
     for n, row in enumerate(rows, 1):
-        data = row.data if row.shaped else flat_case(row.data)
-        case = _case(data, f"row-{n}", row.location, data_file, defaults, checker, errors)
+        if row.shaped:
+            data = row.data
+        else:
+            data, problems = flat_case(row.data)
+            errors.extend(ConfigError(p, row.location) for p in problems)
+        default_id = row.content_id or f"row-{n}"
+        case = _case(data, default_id, row.location, data_file, defaults, checker, errors)
         if case is not None:
             cases.append(case)
     return cases

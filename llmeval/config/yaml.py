@@ -34,6 +34,25 @@ _SEQ_TAGS = (*_PLAIN_TAGS, "tag:yaml.org,2002:seq")
 _NOKEY = object()
 
 
+def _core_loader() -> Any:
+    """The safe loader with YAML 1.2 (core schema) booleans: only true/false.
+
+    promptfoo reads its config with js-yaml, for which ``Yes``, ``no``, ``on`` are
+    strings; pyyaml's YAML 1.1 resolver would make them booleans.
+    """
+    import re
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    resolvers = {
+        first: [(tag, rx) for tag, rx in entries if tag != bool_tag]
+        for first, entries in _Base.yaml_implicit_resolvers.items()
+    }
+    core = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+    for first in "tTfF":
+        resolvers.setdefault(first, []).insert(0, (bool_tag, core))
+    return type("CoreSafeLoader", (_Base,), {"yaml_implicit_resolvers": resolvers})
+
+
 class _Frame:
     """An open mapping or sequence while the event stream is walked."""
 
@@ -59,8 +78,9 @@ class _Builder:
     _scalars: dict[tuple[Any, ...], Any] = {}  # noqa: RUF012
     _tags: dict[tuple[Any, ...], str] = {}  # noqa: RUF012
 
-    def __init__(self, text: str, file: str) -> None:
-        self.loader = _Base(text)
+    def __init__(self, text: str, file: str, loader: Any = None) -> None:
+        self.loader = (loader or _Base)(text)
+        self.core = loader is not None
         self.file = file
         self.lines = text.splitlines()
         self.problems: list[ConfigError] = []
@@ -98,7 +118,7 @@ class _Builder:
         return value
 
     def _resolve(self, value: str, implicit: Any) -> str:
-        k = (value, implicit)
+        k = (value, implicit, self.core)
         tag = self._tags.get(k)
         if tag is None:
             tag = self.loader.resolve(yaml.ScalarNode, value, implicit)
@@ -228,9 +248,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_yaml(text: str, file: str) -> Any:
-    """Parse ``text``; ``file`` is the name used in locations. Raises ConfigErrors."""
-    builder = _Builder(text, file)
+def parse_yaml(text: str, file: str, *, core_schema: bool = False) -> Any:
+    """Parse ``text``; ``file`` is the name used in locations. Raises ConfigErrors.
+
+    ``core_schema``: YAML 1.2 booleans (``yes``/``no`` stay strings), as js-yaml reads.
+    """
+    builder = _Builder(text, file, _core_loader() if core_schema else None)
     try:
         with gc_paused():
             data = builder.build()
@@ -251,7 +274,7 @@ def parse_yaml(text: str, file: str) -> Any:
     return data
 
 
-def load_yaml(path: Path, file: str) -> Any:
+def load_yaml(path: Path, file: str, *, core_schema: bool = False) -> Any:
     """Read and parse one YAML file. ``file`` is its project-relative name for messages."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -261,4 +284,4 @@ def load_yaml(path: Path, file: str) -> Any:
         raise ConfigErrors(
             [ConfigError(f"cannot read file: {e.strerror}", Location(file))]
         ) from None
-    return parse_yaml(text, file)
+    return parse_yaml(text, file, core_schema=core_schema)

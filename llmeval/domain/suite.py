@@ -61,6 +61,7 @@ class Suite:
     redact: bool = False
     gate: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
+    warnings: tuple[str, ...] = ()  # "file:line: message", shown by validate and run
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

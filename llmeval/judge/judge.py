@@ -50,11 +50,11 @@ def judge_options(
     known = _COMMON_OPTIONS | set(extra)
     for key in opts:
         if key not in known:
+            # an option not understood (a typo, or promptfoo's rubricPrompt) would
+            # silently change the grading: refuse it
             close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-            if close:  # a likely typo would silently change the grading: refuse it
-                raise ConfigError(
-                    f"unknown option '{key}' for {spec.type} (did you mean '{close[0]}'?)"
-                )
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(known))}"
+            raise ConfigError(f"unknown option '{key}' for {spec.type} ({hint})")
     for key in ("provider", "model", "prompt", "question_var"):
         if key in opts and (not isinstance(opts[key], str) or not opts[key].strip()):
             raise ConfigError(f"{spec.type}: option '{key}' must be a non-empty string")

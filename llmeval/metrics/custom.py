@@ -1,7 +1,17 @@
 """``python``: a team's own scorer, ``file.py:function`` under the project root.
 
 The function gets ``(output, context)`` and returns a bool, a number (a score) or a
-dict ``{pass, score, reason}`` — read as promptfoo reads them. It runs in a separate,
+dict ``{pass, score, reason}`` — read as promptfoo reads them. ``context`` carries
+promptfoo's keys (``prompt``: the rendered prompt text, ``vars``, ``test``:
+``{vars, description, id, tags}``) next to llmeval's own. A dict's ``namedScores``
+(``{name: score}``) and ``componentResults`` (a list of ``{pass, score, reason}``,
+each named by its ``assertion.metric`` / ``metric``) are kept as named metrics in the
+result's ``details["named_scores"]``.
+
+Scores outside [0, 1]: pass/fail is decided on the raw score (promptfoo's rule:
+``score >= threshold``, else ``score > 0``); the recorded score, which enters weighted
+means, is the raw one brought into [0, 1] (above 1 counts as 1, below 0 as 0), the
+reason says so, and ``details["raw_score"]`` keeps the raw value. It runs in a separate,
 persistent worker process (``metrics.pyworker``) whose environment has no provider
 keys, with a timeout; a crash or a timeout is that case's error, never the run's,
 and the worker is restarted on the next call.
@@ -14,7 +24,6 @@ import asyncio
 import atexit
 import contextlib
 import json
-import math
 import os
 import signal
 import subprocess
@@ -29,7 +38,8 @@ from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError, ScorerError, SecurityError
 from llmeval.metrics.base import BuildContext, ScoreContext, Services
 from llmeval.metrics.registry import register
-from llmeval.metrics.values import check_options, js_str
+from llmeval.metrics.scorer_result import interpret
+from llmeval.metrics.values import check_options
 
 DEFAULT_FUNCTION = "get_assert"  # promptfoo's default for a bare file://scorer.py
 _SECRET_NAMES = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
@@ -211,74 +221,18 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def interpret(result: Any, threshold: float | None) -> Score:
-    """A scorer's return value, read as promptfoo reads it."""
-    if isinstance(result, str):
-        low = result.strip().lower()
-        if low in ("true", "false"):
-            result = low == "true"
-        elif low.startswith("{"):
-            try:
-                result = json.loads(result)
-            except ValueError:
-                return Score(passed=None, error=f"python scorer returned invalid JSON: {result!r}")
-        else:
-            try:
-                result = float(low)
-            except ValueError:
-                result = None
-    if isinstance(result, bool):
-        return Score(
-            passed=result, score=1.0 if result else 0.0, reason=f"python returned {result}"
-        )
-    if isinstance(result, int | float) and not math.isnan(result):
-        ok = result >= threshold if threshold is not None else result > 0
-        return _bounded(ok, float(result), f"python score {js_str(result)}", threshold)
-    if isinstance(result, dict) and ("pass" in result or "score" in result):
-        return _from_dict(result, threshold)
-    return Score(
-        passed=None,
-        error=f"python scorer must return a bool, a number or a dict; got {result!r}",
-    )
-
-
-def _from_dict(d: dict[str, Any], threshold: float | None) -> Score:
-    raw_pass, raw_score = d.get("pass"), d.get("score")
-    if raw_pass is not None and not isinstance(raw_pass, bool):
-        return Score(passed=None, error=f"python scorer 'pass' must be a bool, got {raw_pass!r}")
-    if raw_score is not None and (
-        isinstance(raw_score, bool) or not isinstance(raw_score, int | float)
-    ):
-        return Score(
-            passed=None, error=f"python scorer 'score' must be a number, got {raw_score!r}"
-        )
-    score = float(raw_score) if raw_score is not None else (1.0 if raw_pass else 0.0)
-    ok = (
-        raw_pass
-        if raw_pass is not None
-        else (score >= threshold if threshold is not None else score > 0)
-    )
-    reason = str(d.get("reason") or f"python returned pass={ok}")
-    if threshold is not None and score < threshold:
-        ok, reason = False, f"python score {js_str(score)} is less than threshold {threshold:g}"
-    extra = {k: v for k, v in d.items() if k not in ("pass", "score", "reason")}
-    s = _bounded(ok, score, reason, None)
-    details = {**(s.details or {}), **extra} or None
-    return Score(passed=s.passed, score=s.score, reason=s.reason, details=details)
-
-
-def _bounded(ok: bool, score: float, reason: str, threshold: float | None) -> Score:
-    """Keep the recorded score in [0, 1] for weighted means; the raw value goes in details."""
-    clamped = min(1.0, max(0.0, score))
-    details = {"raw_score": score} if clamped != score else None
-    if threshold is not None:
-        reason += f" ({'>=' if ok else '<'} threshold {threshold:g})"
-    return Score(passed=ok, score=clamped, reason=reason, details=details)
-
-
 def score_context(ctx: ScoreContext, config: Any) -> dict[str, Any]:
     """What the scorer sees: JSON-safe copies, never the engine's objects."""
+    prompt = next((m.content for m in reversed(ctx.messages) if m.role == "user"), "")
+    test = {
+        "vars": dict(ctx.vars),
+        "description": ctx.case.description,
+        "id": ctx.case.id,
+        "tags": list(ctx.case.tags),
+    }
     return {
+        "prompt": prompt,
+        "test": test,
         "vars": dict(ctx.vars),
         "expected": ctx.expected,
         "case_id": ctx.case.id,

@@ -4,9 +4,17 @@
 The callable may be sync (run in a worker thread) or async. It receives, by
 parameter name, any of ``vars``, ``messages`` (list of {role, content}),
 ``prompt`` (the last user message), ``model``, ``params`` and ``repeat``; a
-function with a single other positional parameter gets the prompt text. It
-returns a string, or a dict with ``output`` and optional ``tokens`` /
-``input_tokens`` / ``output_tokens`` / ``cost_usd``.
+function with a single other positional parameter gets the prompt text.
+
+promptfoo's provider signature ``call_api(prompt, options, context)`` is accepted
+too (a function whose parameters are ``options`` and ``context`` after the prompt):
+``options`` is ``{"config": <the model's params>}``, ``context`` is
+``{"vars": ..., "prompt": {"raw", "messages"}}``. A signature that can take none of
+these is a config error when the target is loaded (so ``validate`` finds it).
+
+It returns a string, or a dict with ``output`` and optional ``tokens`` /
+``input_tokens`` / ``output_tokens`` / ``cost_usd``, or promptfoo's
+``tokenUsage {prompt, completion}`` / ``cost``; a promptfoo-style ``error`` is a failed call.
 """
 
 from __future__ import annotations
@@ -76,11 +84,56 @@ def load_callable(target: str, root: Path) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+def _promptfoo_style(fn: Callable[..., Any]) -> bool:
+    """``call_api(prompt, options, context)``: three positional parameters, the
+    last two named as promptfoo names them."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in positional]
+    return len(names) >= 3 and names[1:3] == ["options", "context"]
+
+
+def check_signature(fn: Callable[..., Any], target: str) -> None:
+    """ConfigError unless llmeval can call ``fn`` (named params, one prompt, or call_api)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return  # a builtin or C callable: trust it
+    if _promptfoo_style(fn):
+        return
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    unknown = [p.name for p in required if p.name not in _KNOWN]
+    if any(p.name in _KNOWN for p in params) or not params:
+        if unknown:
+            raise ConfigError(
+                f"python target '{target}' requires {unknown} that llmeval does not pass "
+                f"(it passes by name: {', '.join(_KNOWN)}; or call_api(prompt, options, context))"
+            )
+        return
+    if len(required) > 1:
+        raise ConfigError(
+            f"python target '{target}' takes {len(required)} required arguments "
+            f"({', '.join(p.name for p in required)}); llmeval passes by name "
+            f"{', '.join(_KNOWN)}, one prompt argument, or call_api(prompt, options, context)"
+        )
+
+
 def _arguments(
-    fn: Callable[..., Any], request: CompletionRequest
+    fn: Callable[..., Any], request: CompletionRequest, config: dict[str, Any] | None = None
 ) -> tuple[list[Any], dict[str, Any]]:
     messages = [{"role": m.role, "content": m.content} for m in request.messages]
     prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+    if _promptfoo_style(fn):
+        options = {"config": {**(config or {}), **request.params}}
+        context = {"vars": dict(request.vars), "prompt": {"raw": prompt, "messages": messages}}
+        return [prompt, options, context], {}
     available = {
         "vars": dict(request.vars),
         "messages": messages,
@@ -99,15 +152,20 @@ def _arguments(
 def _completion(value: Any, latency_ms: float, target: str) -> Completion:
     if isinstance(value, str):
         return Completion(text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms)
+    if isinstance(value, dict) and value.get("error") and value.get("output") is None:
+        raise BadRequestError(f"python target returned an error: {value['error']}")
     if isinstance(value, dict) and "output" in value:
         tokens = value.get("tokens") or {}
+        usage = value.get("tokenUsage")
+        if isinstance(usage, dict) and not tokens:  # promptfoo's ProviderResponse
+            tokens = {"input": usage.get("prompt"), "output": usage.get("completion")}
         return Completion(
             text=str(value["output"]),
             model_id=str(value.get("model", target)),
             finish_reason=value.get("finish_reason", "stop"),
             input_tokens=int(tokens.get("input", value.get("input_tokens")) or 0),
             output_tokens=int(tokens.get("output", value.get("output_tokens")) or 0),
-            cost_usd=value.get("cost_usd"),
+            cost_usd=value.get("cost_usd", value.get("cost")),
             latency_ms=latency_ms,
         )
     raise BadRequestError(
@@ -149,10 +207,11 @@ class PythonProvider:
     def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
         self.spec = spec
         self.fn = load_callable(spec.model, (root or Path.cwd()).resolve())
+        check_signature(self.fn, spec.model)
         self.is_async = inspect.iscoroutinefunction(self.fn)
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        args, kwargs = _arguments(self.fn, request)
+        args, kwargs = _arguments(self.fn, request, dict(self.spec.params))
         if self.is_async:
             start = time.perf_counter()
             value = await self.fn(*args, **kwargs)

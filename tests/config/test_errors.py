@@ -225,11 +225,12 @@ def test_dataset_row_missing_variable_points_at_the_row(write: Write) -> None:
     assert load_project(root).suites["s"].cases[1].vars == {"question": "", "other": "2"}
     root.joinpath("suites/d.csv").write_text("other\n1\n2\n")
     got = _errors(root)
-    assert (
-        got[0]
-        == "suites/d.csv:2:1: case 'row-1' is missing variable 'question' used by prompt support@v2"
+    # a CSV without an id column: ids come from the row's cells (sha256 of "1", "2")
+    assert got[0] == (
+        "suites/d.csv:2:1: case 'row-6b86b273ff' is missing variable 'question'"
+        " used by prompt support@v2"
     )
-    assert got[1].startswith("suites/d.csv:3:1: case 'row-2'")
+    assert got[1].startswith("suites/d.csv:3:1: case 'row-d4735e3a26'")
 
 
 @pytest.mark.parametrize("target", ["../outside.csv", "/etc/hostname", "../../nope.csv"])

@@ -1,0 +1,1 @@
+"""Importers: other tools' evaluation configs -> an llmeval project (``llmeval import``)."""

@@ -1,0 +1,56 @@
+"""What an import could not carry over, each at the line it was written.
+
+The importer never drops anything silently: every input it does not translate is one
+``Note``, printed as ``file:line: not translated: <what>``, and makes the command exit 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    file: str
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: not translated: {self.what}"
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A place in an input file (1-based line)."""
+
+    file: str
+    line: int = 1
+
+    def at(self, node: Any, key: Any = None) -> Where:
+        """The line of ``node[key]`` (or of ``node``) when ``node`` carries YAML marks."""
+        marks = getattr(node, "marks", None)
+        if marks is not None and key is not None:
+            try:
+                mark = marks[key]
+            except (KeyError, IndexError, TypeError):
+                mark = None
+            if mark:
+                return Where(getattr(node, "file", None) or self.file, mark[0])
+        line = getattr(node, "line", None)
+        if isinstance(line, int) and line > 0 and key is None:
+            return Where(getattr(node, "file", None) or self.file, line)
+        return self
+
+
+@dataclass(slots=True)
+class Notes:
+    items: list[Note] = field(default_factory=list)
+
+    def add(self, where: Where, what: str) -> None:
+        note = Note(where.file, where.line, what)
+        if note not in self.items:
+            self.items.append(note)
+
+    def __len__(self) -> int:
+        return len(self.items)
