@@ -384,8 +384,8 @@ def _error_budget(
     ids: dict[tuple[str, str, str, bool], set[str]] = {}
     for r in results:
         if r.status == ERROR:
-            retry = r.error is not None and r.error.retryable
-            ids.setdefault((r.suite, r.model, r.prompt, retry), set()).add(r.case_id)
+            can_retry = r.error is not None and r.error.retryable
+            ids.setdefault((r.suite, r.model, r.prompt, can_retry), set()).add(r.case_id)
     fail: list[Reason] = []
     incomplete: list[Reason] = []
     for g in summary.groups:

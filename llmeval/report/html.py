@@ -173,8 +173,10 @@ def render_html(
     """The whole report as one self-contained HTML document."""
     results = list(results)
     meta = meta or {}
-    summary = meta.get("summary") if isinstance(meta.get("summary"), Mapping) else {}
-    given = summary.get("totals") if isinstance(summary.get("totals"), Mapping) else {}
+    raw = meta.get("summary")
+    summary: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    raw_totals = summary.get("totals")
+    given: Mapping[str, Any] = raw_totals if isinstance(raw_totals, Mapping) else {}
     groups = summary.get("groups") or []
     totals = dict(given)
     if not groups or not given or "n" not in given:
