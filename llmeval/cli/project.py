@@ -12,16 +12,30 @@ from llmeval.cli import exits, output
 
 def load(project_dir: Path | None, only: list[str] | None = None) -> Any:
     from llmeval.config.project import load_project
-    from llmeval.config.settings import find_root
 
-    root = find_root((project_dir or Path.cwd()).resolve())
-    return load_project(root, only=only or None)
+    return load_project(root_of(project_dir), only=only or None)
 
 
-def root_of(project_dir: Path | None) -> Path:
-    from llmeval.config.settings import find_root
+def root_of(project_dir: Path | None, *, required: bool = True) -> Path:
+    """The project root: the nearest folder at or above holding ``llmeval.yaml``.
 
-    return find_root((project_dir or Path.cwd()).resolve())
+    ``required``: without one, a usage error (exit 4) that says how to make one --
+    not an empty project that selects nothing (exit 5) or validates as "ok".
+    Commands that can work on files named outright (``diff``, ``report``) pass False.
+    """
+    from llmeval.config.settings import CONFIG_FILE, find_root
+
+    start = (project_dir or Path.cwd()).resolve()
+    root = find_root(start)
+    if required and not (root / CONFIG_FILE).is_file():
+        from llmeval.errors import UsageError
+
+        where = "" if project_dir is None else f" {project_dir}"
+        raise UsageError(
+            f"no {CONFIG_FILE} found in {start} or any folder above it: "
+            f"run `llmeval init{where}` to create a project, or pass --project DIR"
+        )
+    return root
 
 
 def nothing_selected(what: str) -> typer.Exit:

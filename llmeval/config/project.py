@@ -17,6 +17,7 @@ from llmeval.config.prompts import (
     INLINE_PROMPT,
     INLINE_REF,
     PromptLibrary,
+    names_failed,
     read_prompts,
     resolve_prompt,
 )
@@ -27,6 +28,7 @@ from llmeval.config.validation import hint
 from llmeval.config.yaml import gc_paused, load_yaml
 from llmeval.domain.location import Location
 from llmeval.domain.project import Project, Settings
+from llmeval.domain.suite import Suite
 from llmeval.errors import ConfigError, ConfigErrors
 
 _SUITE_SUFFIXES = (".yaml", ".yml")
@@ -156,7 +158,8 @@ def _load(
     root: Path, only: Sequence[str] | None, errors: list[ConfigError], *, paths: list[Path] | None
 ) -> Project:
     settings = read_settings(root, errors)
-    prompts = read_prompts(root, settings.prompts_dir, errors)
+    failed: set[tuple[str, int]] = set()
+    prompts = read_prompts(root, settings.prompts_dir, errors, failed)
     if paths is None:
         selected = _select(root, settings, only, errors)
     else:
@@ -178,8 +181,10 @@ def _load(
             errors.append(ConfigError(msg, loaded.suite.location))
             continue
         suites[name] = loaded
+    judged: set[str] = set()
     for loaded in suites.values():
-        _cross_check(loaded, settings, prompts, errors)
+        _cross_check(loaded, settings, prompts, errors, failed)
+        _check_judge_prompts(loaded.suite, prompts, errors, failed, judged)
     if any(INLINE_REF in s.suite.prompts for s in suites.values()):
         prompts.setdefault(INLINE_PROMPT.name, {})[INLINE_PROMPT.version] = INLINE_PROMPT
     return Project(
@@ -191,7 +196,11 @@ def _load(
 
 
 def _cross_check(
-    loaded: LoadedSuite, settings: Settings, prompts: PromptLibrary, errors: list[ConfigError]
+    loaded: LoadedSuite,
+    settings: Settings,
+    prompts: PromptLibrary,
+    errors: list[ConfigError],
+    failed: set[tuple[str, int]],
 ) -> None:
     """Prompt refs resolve, models resolve, every case gives every template variable."""
     suite = loaded.suite
@@ -200,7 +209,8 @@ def _cross_check(
         try:
             templates.append(resolve_prompt(prompts, ref, where))
         except ConfigError as e:
-            errors.append(e)
+            if not names_failed(ref, failed):  # one error per root cause: the file's own
+                errors.append(e)
     for name, where in zip(suite.models, loaded.model_locations, strict=True):
         try:
             resolve_model(settings, name, where)
@@ -229,3 +239,52 @@ def _cross_check(
                     f"used by prompt {prompt.ref}"
                 )
             errors.append(ConfigError(msg, case.location or Location(suite.path)))
+
+
+def _check_judge_prompts(
+    suite: Suite,
+    prompts: PromptLibrary,
+    errors: list[ConfigError],
+    failed: set[tuple[str, int]],
+    seen: set[str],
+) -> None:
+    """Judge templates exist and read only the variables the judge gives them.
+
+    A typo there would otherwise error every judged case at run time, after the
+    generations were paid for. Bundled templates are llmeval's own (tested); a
+    project's prompt of the same name overrides them and is checked here.
+    """
+    from llmeval.judge.bundled import bundled_names, bundled_prompt, judge_template_of
+    from llmeval.judge.prompting import PAIRWISE_VARIABLES, RUBRIC_VARIABLES
+
+    specs = {id(a): a for case in suite.cases for a in case.assertions}
+    for spec in specs.values():
+        found = judge_template_of(spec.type, spec.options)
+        if found is None:
+            continue
+        ref, kind = found
+        if ref in seen or names_failed(ref, failed):
+            continue
+        seen.add(ref)
+        try:
+            template = resolve_prompt(prompts, ref, spec.location)
+        except ConfigError:
+            try:
+                bundled_prompt(ref)
+            except ConfigError:
+                known = sorted({*prompts, *bundled_names()})
+                msg = f"{spec.name}: no judge prompt '{ref}' in the project or the bundled ones"
+                errors.append(ConfigError(msg + hint(ref.partition("@")[0], known), spec.location))
+            continue
+        allowed = PAIRWISE_VARIABLES if kind == "pairwise" else RUBRIC_VARIABLES
+        undefined = sorted(prompt_variables(template) - allowed)
+        if undefined:
+            names = ", ".join(f"'{v}'" for v in undefined)
+            errors.append(
+                ConfigError(
+                    f"judge prompt {template.ref} (used by {spec.name} at {spec.location}) "
+                    f"reads undefined variable{'s' if len(undefined) > 1 else ''} {names}; "
+                    f"a {kind} judge template can use {', '.join(sorted(allowed))}",
+                    template.location,
+                )
+            )

@@ -140,6 +140,8 @@ def _case(
     specs = read_assertions(cfg.assert_, raw_asserts, where, checker, errors)
     if len(errors) > n:
         return None
+    assertions = defaults.assertions + specs if specs else defaults.assertions
+    _check_labels(assertions, cfg.expected, raw, where, errors)
     vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
     tags = (
         tuple(cfg.tags) if not defaults.tags else tuple(dict.fromkeys((*defaults.tags, *cfg.tags)))
@@ -148,7 +150,7 @@ def _case(
         id=cfg.id if cfg.id else default_id,
         vars=vars,
         expected=cfg.expected,
-        assertions=defaults.assertions + specs if specs else defaults.assertions,
+        assertions=assertions,
         tags=tags,
         description=cfg.description,
         threshold=cfg.threshold if cfg.threshold is not None else defaults.threshold,
@@ -156,6 +158,25 @@ def _case(
         min_pass_rate=cfg.min_pass_rate,
         location=where,
     )
+
+
+def _check_labels(
+    assertions: tuple[AssertionSpec, ...],
+    expected: Any,
+    raw: Any,
+    where: Location,
+    errors: list[ConfigError],
+) -> None:
+    """A ``classification`` assertion scores ``expected``: a case without a usable label
+    would only error at run time, so say it now, at the case (or its ``expected``)."""
+    from llmeval.metrics.labels import case_label_problem
+
+    for spec in assertions:
+        problem = case_label_problem(spec, expected)
+        if problem is not None:
+            at = raw.value_location("expected") if isinstance(raw, YamlMap) and "expected" in raw else where
+            errors.append(ConfigError(problem, at))
+            return
 
 
 def _dataset_cases(
