@@ -58,6 +58,7 @@ def read_suite(
 ) -> LoadedSuite | None:
     """Build one suite from its parsed YAML; every problem is appended to ``errors``."""
     file = display(path, root)
+    checker = checker.in_folder(path.parent)
     if not isinstance(raw, YamlMap):
         errors.append(
             ConfigError("a suite file should be a mapping (name, cases, ...)", Location(file))

@@ -183,7 +183,10 @@ def test_bad_suite_is_located(write: Write, kind: str) -> None:
 
 def test_dataset_missing(write: Write) -> None:
     got = _errors(_suite(write, "prompt: support\ndataset: data/nope.csv\n"))
-    assert got == ["suites/s.yaml:2:10: dataset file 'data/nope.csv' not found"]
+    assert got == [
+        "suites/s.yaml:2:10: dataset 'data/nope.csv' not found "
+        "(tried suites/data/nope.csv, data/nope.csv)"
+    ]
 
 
 @pytest.mark.parametrize(
