@@ -21,7 +21,12 @@ from llmeval.config.prompts import (
     read_prompts,
     resolve_prompt,
 )
-from llmeval.config.settings import CONFIG_FILE, read_settings, resolve_model
+from llmeval.config.settings import (
+    CONFIG_FILE,
+    declared_but_broken,
+    read_settings,
+    resolve_model,
+)
 from llmeval.config.suites import LoadedSuite, read_suite, suite_name
 from llmeval.config.templating import missing_variables, prompt_variables
 from llmeval.config.validation import hint
@@ -212,6 +217,8 @@ def _cross_check(
             if not names_failed(ref, failed):  # one error per root cause: the file's own
                 errors.append(e)
     for name, where in zip(suite.models, loaded.model_locations, strict=True):
+        if declared_but_broken(settings, name):
+            continue
         try:
             resolve_model(settings, name, where)
         except ConfigError as e:
