@@ -44,7 +44,11 @@ def nothing_selected(what: str) -> typer.Exit:
 
 
 PROJECT_OPT = typer.Option(
-    None, "--project", "-C", help="Project folder (default: nearest llmeval.yaml upwards)."
+    None,
+    "--project",
+    "-C",
+    metavar="DIR",
+    help="Project folder (default: nearest llmeval.yaml upwards).",
 )
 
 
@@ -55,3 +59,31 @@ def project_store(project_dir: Path | None) -> Any:
 
     root = root_of(project_dir)
     return ProjectStore(root, load_settings(root))
+
+
+def complete_suites(incomplete: str) -> list[str]:
+    """Shell completion for suite names: the suite files' stems (no parsing, no import)."""
+    from llmeval.config.settings import CONFIG_FILE, find_root
+
+    root = find_root(Path.cwd())
+    if not (root / CONFIG_FILE).is_file():
+        return []
+    folder = root / "suites"
+    names = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_models(incomplete: str) -> list[str]:
+    """Shell completion for -m: the aliases under ``models:`` in llmeval.yaml."""
+    import yaml
+
+    from llmeval.config.settings import CONFIG_FILE, find_root
+
+    path = find_root(Path.cwd()) / CONFIG_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    models = data.get("models") if isinstance(data, dict) else None
+    names = [str(k) for k in models] if isinstance(models, dict) else []
+    return [n for n in [*names, "echo"] if n.startswith(incomplete)]
