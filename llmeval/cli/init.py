@@ -11,7 +11,6 @@ import typer
 from llmeval.cli import output
 from llmeval.cli.app import app
 
-
 _DOTTED = {"gitignore": ".gitignore", "github": ".github"}
 
 
@@ -39,7 +38,9 @@ def _copy_tree(
 @app.command()
 def init(
     directory: Path = typer.Argument(Path("."), help="Where to create the project."),
-    with_: list[str] = typer.Option(None, "--with", help="Extra packs: security (example suite), ci (GitHub workflow)."),
+    with_: list[str] = typer.Option(
+        None, "--with", help="Extra packs: security (example suite), ci (GitHub workflow)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
     """Create llmeval.yaml, a prompt, a suite and an offline app that run as written."""

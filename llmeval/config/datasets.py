@@ -33,9 +33,7 @@ def find_dataset(written: str, suite_dir: Path, root: Path, where: Location) -> 
     """The dataset file, relative to the suite's folder first, then the project root."""
     from llmeval.files import find_in_project  # the one rule for files a suite names
 
-    return find_in_project(
-        written, what="dataset", root=root, suite_dir=suite_dir, location=where
-    )
+    return find_in_project(written, what="dataset", root=root, suite_dir=suite_dir, location=where)
 
 
 def read_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:

@@ -244,9 +244,7 @@ def _check_defines(path: Path, spec: str, func: str, where: Location | None) -> 
     names = _top_level_names(tree)
     if star or func in names:
         return
-    functions = [
-        n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     listing = f" (it defines: {', '.join(functions)})" if functions else ""
     raise ConfigError(
         f"python target '{spec}:{func}': {spec} has no function '{func}'"

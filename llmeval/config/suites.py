@@ -175,7 +175,11 @@ def _check_labels(
     for spec in assertions:
         problem = case_label_problem(spec, expected)
         if problem is not None:
-            at = raw.value_location("expected") if isinstance(raw, YamlMap) and "expected" in raw else where
+            at = (
+                raw.value_location("expected")
+                if isinstance(raw, YamlMap) and "expected" in raw
+                else where
+            )
             errors.append(ConfigError(problem, at))
             return
 

@@ -30,6 +30,8 @@ def judge_template_of(assertion_type: str, options: dict[str, Any]) -> tuple[str
     ref = options.get("prompt", default)
     kind = "pairwise" if assertion_type == "pairwise" else "rubric"
     return (ref if isinstance(ref, str) else default), kind
+
+
 _REF = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:@v(?P<version>\d+))?$")
 
 

@@ -170,7 +170,14 @@ def test_dry_run_factors_multiply_out_and_unpriced_cost_is_unknown(proj: Path):
     text = suite.read_text().replace("name: capitals", "name: two")
     (proj / "suites" / "two.yaml").write_text(text.split("  - id: australia")[0])
     out = llmeval(
-        "run", "--dry-run", "-m", "openai:gpt-4o-mini", "-m", "openai:mystery-1", "-k", "2",
+        "run",
+        "--dry-run",
+        "-m",
+        "openai:gpt-4o-mini",
+        "-m",
+        "openai:mystery-1",
+        "-k",
+        "2",
         cwd=proj,
         env={"COLUMNS": "120"},
     )
@@ -194,9 +201,21 @@ def test_dry_run_factors_multiply_out_and_unpriced_cost_is_unknown(proj: Path):
 
 
 COMMANDS = [
-    (), ("run",), ("validate",), ("init",), ("diff",), ("baseline", "save"), ("report",),
-    ("prompts", "list"), ("prompts", "show"), ("prompts", "diff"), ("cache", "stats"),
-    ("cache", "clear"), ("runs",), ("schema",), ("judge", "calibrate"),
+    (),
+    ("run",),
+    ("validate",),
+    ("init",),
+    ("diff",),
+    ("baseline", "save"),
+    ("report",),
+    ("prompts", "list"),
+    ("prompts", "show"),
+    ("prompts", "diff"),
+    ("cache", "stats"),
+    ("cache", "clear"),
+    ("runs",),
+    ("schema",),
+    ("judge", "calibrate"),
 ]
 
 
