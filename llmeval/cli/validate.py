@@ -53,6 +53,8 @@ def validate(
 
         for line in over_limit_lines(plan):
             output.err(f"warning: {line}")
+        for line in _missing_keys(plan):
+            output.err(f"warning: {line}")
 
 
 def _n(k: int, word: str) -> str:
@@ -78,6 +80,31 @@ def _check_targets(project: object, plan: object) -> None:
                 errors.append(ConfigError(f"python target '{spec.model}': {problem}", where))
     if errors:
         raise ConfigErrors(errors)
+
+
+def _missing_keys(plan: Any) -> list[str]:
+    """Models whose key is not in the environment: not an error (a CI job may set it, a
+    replayed cache needs none), but the run would stop on it, so say so here."""
+    from llmeval.errors import ConfigError
+    from llmeval.providers import registry
+    from llmeval.providers.secrets import resolve_key
+
+    lines = []
+    for spec in plan.models.values():
+        if spec.provider in ("python", "echo"):
+            continue
+        try:
+            default = getattr(registry.provider_class(spec.provider), "default_key_env", None)
+        except ConfigError:
+            continue
+        key_env = spec.api_key_env or default
+        if not key_env:
+            continue
+        try:
+            resolve_key(spec.alias, key_env, spec.base_url)
+        except ConfigError as e:
+            lines.append(f"{e.message}: a run would stop before its first call")
+    return lines
 
 
 def _def_location(fn: Any, root: Path) -> Any:

@@ -227,12 +227,16 @@ def _cross_check(
         needed = prompt_variables(prompt)
         if not needed:
             continue
+        gaps = {}
         for case in suite.cases:
             if needed.issubset(case.vars.keys()):
                 continue  # the common case, without a trial render
             missing = missing_variables(prompt, case.vars)
-            if not missing:
-                continue
+            if missing:
+                gaps[case] = missing
+        if prompt is not INLINE_PROMPT:
+            gaps = _missing_columns(suite, prompt.ref, gaps, errors)
+        for case, missing in gaps.items():
             if prompt is INLINE_PROMPT:
                 msg = (
                     f"case '{case.id}' has no 'input' var (the suite has no prompt, so "
@@ -246,6 +250,33 @@ def _cross_check(
                     f"used by prompt {prompt.ref}"
                 )
             errors.append(ConfigError(msg, case.location or Location(suite.path)))
+
+
+def _missing_columns(
+    suite: Suite, ref: str, gaps: dict[Any, list[str]], errors: list[ConfigError]
+) -> dict[Any, list[str]]:
+    """A variable no row of a dataset has is one missing column, not one error per row:
+    report it once at the header, with the columns it does have; the rest stay per case."""
+    by_file: dict[str, list[Any]] = {}
+    for case in suite.cases:
+        file = case.location.file if case.location else suite.path
+        if file != suite.path:
+            by_file.setdefault(file, []).append(case)
+    left = dict(gaps)
+    for file, cases in by_file.items():
+        common = set.intersection(*(set(gaps.get(c, ())) for c in cases))
+        if not common:
+            continue
+        columns = sorted({k for c in cases for k in c.vars})
+        for var in sorted(common):
+            shown = f" (its columns: {', '.join(columns)})" if columns else ""
+            msg = f"no column '{var}' in this dataset (prompt {ref} uses it)"
+            errors.append(ConfigError(msg + (hint(var, columns) or shown), Location(file, 1, 1)))
+        for c in cases:
+            rest = [m for m in left.pop(c, []) if m not in common]
+            if rest:
+                left[c] = rest
+    return left
 
 
 def _check_judge_prompts(

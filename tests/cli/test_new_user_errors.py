@@ -251,3 +251,69 @@ def test_shell_completion_lists_commands_suites_and_models(proj: Path):
     assert complete("llmeval ru") == ["run", "runs"]
     assert complete("llmeval run ca") == ["capitals"]
     assert complete("llmeval run -m cap") == ["capitals-app"]
+
+
+# --- the rest of a new user's first hour --------------------------------------------------
+
+
+def test_missing_api_key_is_a_validate_warning_and_a_run_error(proj: Path):
+    cfg = proj / "llmeval.yaml"
+    cfg.write_text(
+        cfg.read_text()
+        .replace(
+            "  # gpt-mini:                  # a real model; export OPENAI_API_KEY first",
+            "  gpt-mini:",
+        )
+        .replace("  #   provider: openai", "    provider: openai")
+        .replace("  #   model: gpt-4o-mini", "    model: gpt-4o-mini")
+        .replace("models: [capitals-app]", "models: [capitals-app, gpt-mini]")
+    )
+    env = {"OPENAI_API_KEY": ""}
+    out = llmeval("validate", cwd=proj, env=env)
+    assert out.returncode == 0, out.stderr
+    assert (
+        "warning: environment variable OPENAI_API_KEY is not set (needed by model 'gpt-mini')"
+        in out.stderr
+    )
+    out = llmeval("run", cwd=proj, env=env)
+    assert out.returncode == 4 and "OPENAI_API_KEY is not set" in out.stderr
+
+
+def test_csv_without_a_column_the_prompt_needs_is_one_error_at_the_header(proj: Path):
+    (proj / "suites" / "rows.yaml").write_text("name: rows\nprompt: capitals\ndataset: rows.csv\n")
+    (proj / "suites" / "rows.csv").write_text("id,contry\na,France\nb,Japan\nc,Peru\n")
+    out = llmeval("validate", cwd=proj)
+    assert out.returncode == 4
+    assert out.stderr.splitlines() == [
+        "suites/rows.csv:1:1: no column 'country' in this dataset (prompt capitals@v1 uses it)"
+        " (did you mean 'contry'?)",
+        "1 problem found; nothing was run",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "edit", "expected"),
+    [
+        (("run", "capital"), None, "no suite named 'capital' (did you mean 'capitals'?)"),
+        (("run", "-m", "capitals-ap"), None, "(did you mean 'capitals-app'?)"),
+        (
+            ("validate",),
+            ("type: icontains\n        value: paris", "type: icontain\n        value: paris"),
+            "unknown assertion type 'icontain' (did you mean 'icontains'?)",
+        ),
+        (
+            ("validate",),
+            ("    vars: {country: Japan}", "   vars: {country: Japan}"),
+            "suites/capitals.yaml:",
+        ),
+    ],
+    ids=["suite-name", "model-alias", "assertion-type", "indentation"],
+)
+def test_first_hour_typos_get_one_located_line(proj: Path, args, edit, expected):
+    if edit is not None:
+        suite = proj / "suites" / "capitals.yaml"
+        suite.write_text(suite.read_text().replace(*edit, 1))
+    out = llmeval(*args, cwd=proj)
+    assert out.returncode == 4, out.stdout + out.stderr
+    assert expected in out.stderr.splitlines()[0]
+    assert "Traceback" not in out.stderr
