@@ -63,7 +63,9 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     if not plan.items:
         from llmeval.cli import output
 
-        output.err("nothing selected: no case matches the given suites, models, tags or filter")
+        from llmeval.cli.project import why_nothing
+
+        output.err(f"nothing selected: {why_nothing(project, sel)}")
         return exits.NOTHING
     est = estimate_plan(project, plan, cfg.cache_mode)
     if as_json:

@@ -43,6 +43,27 @@ def nothing_selected(what: str) -> typer.Exit:
     return typer.Exit(exits.NOTHING)
 
 
+def why_nothing(project: Any, selection: Any) -> str:
+    """What selected nothing, said as specifically as the project allows."""
+    from llmeval.config.validation import hint
+
+    suites = [s for n, s in project.suites.items() if not selection.suites or n in selection.suites]
+    suites = suites or list(project.suites.values())
+    if not project.suites:
+        return f"no suite files in {project.settings.suites_dir}/ (`llmeval init` writes one)"
+    cases = [c for s in suites for c in s.cases]
+    if not cases:
+        return f"{', '.join(s.name for s in suites)}: no cases"
+    known = sorted({t for c in cases for t in c.tags})
+    for tag in selection.tags or ():
+        if tag not in known:
+            listing = f" (tags: {', '.join(known)})" if known else " (no case has tags)"
+            return f"no case has tag '{tag}'{hint(tag, known) or listing}"
+    if selection.filter:
+        return f"no case id or description matches --filter '{selection.filter}'"
+    return "no case matches the given suites, models, tags or filter"
+
+
 PROJECT_OPT = typer.Option(
     None,
     "--project",
