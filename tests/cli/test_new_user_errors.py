@@ -317,3 +317,12 @@ def test_first_hour_typos_get_one_located_line(proj: Path, args, edit, expected)
     assert out.returncode == 4, out.stdout + out.stderr
     assert expected in out.stderr.splitlines()[0]
     assert "Traceback" not in out.stderr
+
+
+def test_nothing_selected_says_which_tag_or_filter(proj: Path):
+    out = llmeval("run", "--tag", "eurpe", cwd=proj)
+    assert out.returncode == 5
+    assert "nothing selected: no case has tag 'eurpe' (did you mean 'europe'?)" in out.stderr
+    out = llmeval("run", "--dry-run", "--filter", "zzz", cwd=proj)
+    assert out.returncode == 5
+    assert "no case id or description matches --filter 'zzz'" in out.stderr
