@@ -173,6 +173,8 @@ def call_problem(fn: Callable[..., Any], spec: ModelSpec) -> str | None:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return None  # a builtin or C callable: nothing to check before calling it
+    if list(sig.parameters)[:3] == ["prompt", "options", "context"]:
+        return None  # promptfoo's call_api(prompt, options, context): accepted as it is
     from llmeval.domain.prompt import Message
 
     request = CompletionRequest(spec, (Message("user", "?"),), {}, 0, {})
