@@ -235,6 +235,7 @@ def _cross_check(
             if missing:
                 gaps[case] = missing
         if prompt is not INLINE_PROMPT:
+            gaps = _unused_by_every_case(suite, prompt, gaps, errors, settings.root)
             gaps = _missing_columns(suite, prompt.ref, gaps, errors)
         for case, missing in gaps.items():
             if prompt is INLINE_PROMPT:
@@ -250,6 +251,55 @@ def _cross_check(
                     f"used by prompt {prompt.ref}"
                 )
             errors.append(ConfigError(msg, case.location or Location(suite.path)))
+
+
+def _unused_by_every_case(
+    suite: Suite,
+    prompt: Any,
+    gaps: dict[Any, list[str]],
+    errors: list[ConfigError],
+    root: Path,
+) -> dict[Any, list[str]]:
+    """A prompt variable that no case of the suite gives is most likely a typo in the
+    prompt: one error at its line there (with a did-you-mean), not one per case."""
+    if len(suite.cases) < 2 or len(gaps) < len(suite.cases):
+        return gaps
+    files = {c.location.file if c.location else suite.path for c in suite.cases}
+    if suite.path not in files and len(files) == 1:
+        return gaps  # every case is a row of one dataset: a missing column, said there
+    common = set.intersection(*(set(gaps[c]) for c in suite.cases))
+    if not common:
+        return gaps
+    given = sorted({k for c in suite.cases for k in c.vars})
+    for var in sorted(common):
+        listing = f" (the cases give: {', '.join(given)})" if given else ""
+        msg = f"no case of suite '{suite.name}' gives variable '{var}' used here"
+        where = _var_line(prompt, var, root)
+        errors.append(ConfigError(msg + (hint(var, given) or listing), where))
+    left = {}
+    for case, missing in gaps.items():
+        rest = [m for m in missing if m not in common]
+        if rest:
+            left[case] = rest
+    return left
+
+
+def _var_line(prompt: Any, var: str, root: Path) -> Location | None:
+    """Where ``var`` is first read in the prompt's file (a text search: good enough to
+    point at, and never wrong about the file)."""
+    where = prompt.location
+    if where is None:
+        return None
+    pattern = re.compile(r"\{[{%][^}]*\b" + re.escape(var) + r"\b")
+    try:
+        lines = (root / where.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return where
+    for n, line in enumerate(lines, 1):
+        m = pattern.search(line)
+        if m:
+            return Location(where.file, n, line.index(var, m.start()) + 1)
+    return where
 
 
 def _missing_columns(

@@ -22,6 +22,7 @@ PromptLibrary = dict[str, dict[int, PromptTemplate]]
 
 _FILE = re.compile(r"^v(\d+)\.ya?ml$")
 _REF = re.compile(r"^v?(\d+)$")
+_ANY_VERSION = -1  # in ``failed``: a file of that prompt whose version could not be read
 
 
 def content_sha(messages: tuple[Message, ...], params: dict[str, Any]) -> str:
@@ -80,6 +81,8 @@ def read_prompts(
             m = _FILE.match(path.name)
             if not m:
                 errors.append(ConfigError("prompt files are named v<N>.yaml", Location(file)))
+                if failed is not None:
+                    failed.add((folder.name, _ANY_VERSION))
                 continue
             version = int(m.group(1))
             if version in versions:
@@ -187,6 +190,8 @@ def names_failed(ref: str, failed: set[tuple[str, int]]) -> bool:
     A bare name counts when any of its versions failed: its latest may be that one.
     """
     name, sep, ver = ref.strip().partition("@")
+    if (name, _ANY_VERSION) in failed:
+        return True  # a misnamed file: it may be the version meant
     m = _REF.match(ver) if sep and ver != "latest" else None
     if m is not None:
         return (name, int(m.group(1))) in failed

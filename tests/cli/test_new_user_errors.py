@@ -326,3 +326,28 @@ def test_nothing_selected_says_which_tag_or_filter(proj: Path):
     out = llmeval("run", "--dry-run", "--filter", "zzz", cwd=proj)
     assert out.returncode == 5
     assert "no case id or description matches --filter 'zzz'" in out.stderr
+
+
+def test_prompt_variable_typo_is_one_error_at_the_prompt_line(proj: Path):
+    prompt = proj / "prompts" / "capitals" / "v1.yaml"
+    prompt.write_text(prompt.read_text().replace("{{ country }}", "{{ contry }}"))
+    line = _line_of(prompt, "{{ contry }}")
+    col = prompt.read_text().splitlines()[line - 1].index("contry") + 1
+    out = llmeval("validate", cwd=proj)
+    assert out.returncode == 4
+    assert out.stderr.splitlines() == [
+        f"prompts/capitals/v1.yaml:{line}:{col}: no case of suite 'capitals' gives variable"
+        " 'contry' used here (did you mean 'country'?)",
+        "1 problem found; nothing was run",
+    ]
+
+
+def test_misnamed_prompt_file_is_not_also_an_unknown_prompt(proj: Path):
+    folder = proj / "prompts" / "capitals"
+    (folder / "v1.yaml").rename(folder / "version1.yaml")
+    out = llmeval("validate", cwd=proj)
+    assert out.returncode == 4
+    assert out.stderr.splitlines() == [
+        "prompts/capitals/version1.yaml:1:1: prompt files are named v<N>.yaml",
+        "1 problem found; nothing was run",
+    ]
