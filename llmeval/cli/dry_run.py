@@ -62,7 +62,6 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     plan = plan_for(project, sel)
     if not plan.items:
         from llmeval.cli import output
-
         from llmeval.cli.project import why_nothing
 
         output.err(f"nothing selected: {why_nothing(project, sel)}")
