@@ -33,7 +33,7 @@ def diff(
         from llmeval.store.project import ProjectStore
         from llmeval.store.runs import atomic_write
 
-        root = root_of(project_dir)
+        root = root_of(project_dir, required=False)
         settings = load_settings(root)
         store = ProjectStore(root, settings)
         b = store.load_ref(base)

@@ -24,6 +24,36 @@ def over_limit_lines(plan: Any) -> list[str]:
     return lines
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def breakdown_lines(rows: list[dict[str, Any]], total: int) -> list[str]:
+    """One product per suite that multiplies out, then their sum when there are several."""
+    lines = [
+        f"{r['suite']}: {_n(r['cases'], 'case')} × {_n(r['models'], 'model')} × "
+        f"{_n(r['prompts'], 'prompt')} × {_n(r['repeats'], 'repeat')} = {_n(r['results'], 'result')}"
+        for r in rows
+    ]
+    if len(rows) > 1:
+        parts = " + ".join(str(r["results"]) for r in rows)
+        lines.append(f"total: {parts} = {_n(total, 'result')}")
+    return lines
+
+
+def _cost(value: float | None, *, local: bool = False) -> str:
+    if local:
+        return "local"  # no provider bills it (a python target's own calls are its business)
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def _total_cost(total: dict[str, Any]) -> str:
+    if total["cost_usd"] is not None:
+        return f"${total['cost_usd']:.4f}"
+    priced = total.get("cost_usd_priced") or 0.0
+    return f"${priced:.4f} + unknown" if priced else "unknown"
+
+
 def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     from llmeval.engine.estimate import estimate_plan
     from llmeval.engine.session import plan_for
@@ -32,8 +62,9 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     plan = plan_for(project, sel)
     if not plan.items:
         from llmeval.cli import output
+        from llmeval.cli.project import why_nothing
 
-        output.err("nothing selected: no case matches the given suites, models, tags or filter")
+        output.err(f"nothing selected: {why_nothing(project, sel)}")
         return exits.NOTHING
     est = estimate_plan(project, plan, cfg.cache_mode)
     if as_json:
@@ -64,7 +95,7 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
             str(row["cached"]),
             f"{row['tokens_in']:,}",
             f"{row['tokens_out']:,}",
-            "n/a" if alias in est["unpriced"] else f"${row['cost_usd']:.4f}",
+            _cost(row["cost_usd"], local=plan.models[alias].is_local),
         )
     tot = est["total"]
     t.add_section()
@@ -75,22 +106,14 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
         str(tot["cached"]),
         f"{tot['tokens_in']:,}",
         f"{tot['tokens_out']:,}",
-        f"${tot['cost_usd']:.4f}",
+        "local" if all(plan.models[a].is_local for a in est["models"]) else _total_cost(tot),
     )
     import sys
 
     con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     con.print(t)
-    n_cases = len({(i.suite.name, i.case.id) for i in plan.items})
-
-    def n(k: int, word: str) -> str:
-        return f"{k} {word}{'' if k == 1 else 's'}"
-
-    con.print(
-        f"{n(len(plan.suites), 'suite')} × {n(n_cases, 'case')} × {n(len(plan.models), 'model')}"
-        f" × {n(len(plan.prompts), 'prompt')} × {n(sel.repeat, 'repeat')}"
-        f" = {n(len(plan.items), 'result')}"
-    )
+    for line in breakdown_lines(est["breakdown"], len(plan.items)):
+        con.print(escape(line))
     judged = sum(1 for i in plan.items for a in i.assertions if a.defn.judge)
     if judged:
         con.print(

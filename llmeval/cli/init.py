@@ -11,6 +11,8 @@ import typer
 from llmeval.cli import output
 from llmeval.cli.app import app
 
+_DOTTED = {"gitignore": ".gitignore", "github": ".github"}
+
 
 def _copy_tree(
     src: resources.abc.Traversable, dest: Path, written: list[Path], force: bool
@@ -19,7 +21,7 @@ def _copy_tree(
         if entry.name in ("__pycache__",) or entry.name.endswith(".pyc"):
             continue
         # shipped without the dot: a dotfile inside a package is easy to lose in packaging
-        target = dest / (".gitignore" if entry.name == "gitignore" else entry.name)
+        target = dest / _DOTTED.get(entry.name, entry.name)
         if entry.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             _copy_tree(entry, target, written, force)
@@ -36,7 +38,9 @@ def _copy_tree(
 @app.command()
 def init(
     directory: Path = typer.Argument(Path("."), help="Where to create the project."),
-    with_: list[str] = typer.Option(None, "--with", help="Extra example packs: security."),
+    with_: list[str] = typer.Option(
+        None, "--with", help="Extra packs: security (example suite), ci (GitHub workflow)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
     """Create llmeval.yaml, a prompt, a suite and an offline app that run as written."""
@@ -62,4 +66,10 @@ def init(
             _copy_tree(scaffold / pack, directory, written, force)
         for p in written:
             typer.echo(f"created {p}")
-        typer.echo(f"next: cd {directory} && llmeval run")
+        if "ci" in packs:
+            typer.echo(
+                "next: llmeval run && llmeval baseline save latest, then commit suites/baselines/"
+                " and .github/workflows/llmeval.yml"
+            )
+        else:
+            typer.echo(f"next: cd {directory} && llmeval run")

@@ -11,27 +11,50 @@ import typer
 
 from llmeval.cli import exits, output
 from llmeval.cli.app import app
-from llmeval.cli.project import PROJECT_OPT
+from llmeval.cli.project import PROJECT_OPT, complete_models, complete_suites
 
 
 @app.command()
 def run(
-    suites: list[str] = typer.Argument(None, help="Suite names or files (default: all)."),
-    model: list[str] = typer.Option(
-        None, "--model", "-m", help="Model alias or provider:model; repeatable. Overrides suites."
+    suites: list[str] = typer.Argument(
+        None, help="Suite names or files (default: all).", autocompletion=complete_suites
     ),
-    concurrency: int = typer.Option(None, "--concurrency", "-j", min=1, help="Parallel calls."),
-    repeat: int = typer.Option(1, "--repeat", "-k", min=1, help="Sample each case K times."),
-    run_id: str = typer.Option(None, "--run-id", help="Name the run (default: timestamp)."),
-    resume: str = typer.Option(None, "--resume", help="Complete an interrupted run."),
+    model: list[str] = typer.Option(
+        None,
+        "--model",
+        "-m",
+        metavar="MODEL",
+        autocompletion=complete_models,
+        help="Model alias or provider:model; repeatable. Overrides suites.",
+    ),
+    concurrency: int = typer.Option(
+        None, "--concurrency", "-j", min=1, metavar="N", help="Parallel calls."
+    ),
+    repeat: int = typer.Option(
+        1, "--repeat", "-k", min=1, metavar="K", help="Sample each case K times."
+    ),
+    run_id: str = typer.Option(
+        None, "--run-id", metavar="ID", help="Name the run (default: timestamp)."
+    ),
+    resume: str = typer.Option(
+        None, "--resume", metavar="RUN", help="Complete an interrupted run."
+    ),
     cache_mode: str = typer.Option(
-        "use", "--cache-mode", help="use | refresh | off | replay (never call a provider)."
+        "use",
+        "--cache-mode",
+        metavar="MODE",
+        help="use | refresh | off | replay (never call a provider).",
     ),
     max_cost: float = typer.Option(
-        None, "--max-cost", min=0, help="Stop cleanly before this invocation spends more than USD."
+        None, "--max-cost", min=0, metavar="USD", help="Stop cleanly before this run spends more."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and cost; call nothing."),
-    baseline: str = typer.Option(None, "--baseline", help="'auto' or a baseline/run to gate on."),
+    baseline: str = typer.Option(
+        None,
+        "--baseline",
+        metavar="auto|PATH",
+        help="Gate on suites/baselines (auto), a file or a run.",
+    ),
     allow_changed: bool = typer.Option(
         False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
     ),
@@ -45,8 +68,12 @@ def run(
     html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
-    filter: str = typer.Option(None, "--filter", help="Regex on case id or description."),
-    tag: list[str] = typer.Option(None, "--tag", "-t", help="Only cases with this tag."),
+    filter: str = typer.Option(
+        None, "--filter", metavar="REGEX", help="Regex on case id or description."
+    ),
+    tag: list[str] = typer.Option(
+        None, "--tag", "-t", metavar="TAG", help="Only cases with this tag."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     project_dir: Path = PROJECT_OPT,
 ) -> None:

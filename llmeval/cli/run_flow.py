@@ -72,7 +72,9 @@ def run(
     observer = ProgressObserver(interactive=not output.is_ci() and not as_json, quiet=quiet)
     report = execute(project, cfg, observer=observer)
     if not report.plan.items:
-        output.err("nothing selected: no case matches the given suites, models, tags or filter")
+        from llmeval.cli.project import why_nothing
+
+        output.err(f"nothing selected: {why_nothing(project, selection)}")
         return exits.NOTHING
 
     from llmeval.engine.gating import gate_run

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from llmeval.cli import exits, output
+from llmeval.cli import output
 from llmeval.cli.app import app
 from llmeval.cli.project import PROJECT_OPT
 
@@ -31,6 +32,10 @@ def validate(
             typer.echo(f"ok: {len(paths)} file{'s' if len(paths) != 1 else ''} valid")
             return
         project = load_project(root)
+        if not project.suites:
+            from llmeval.cli.project import nothing_selected
+
+            raise nothing_selected(f"no suite files in {project.settings.suites_dir}/")
         from llmeval.engine.plan import build_plan
 
         plan = build_plan(project)
@@ -50,8 +55,8 @@ def validate(
 
         for line in over_limit_lines(plan):
             output.err(f"warning: {line}")
-        if not project.suites:
-            raise typer.Exit(exits.NOTHING)
+        for line in _missing_keys(plan):
+            output.err(f"warning: {line}")
 
 
 def _n(k: int, word: str) -> str:
@@ -61,17 +66,62 @@ def _n(k: int, word: str) -> str:
 def _check_targets(project: object, plan: object) -> None:
     """Import python targets now: a syntax error there is a config error, found before a run."""
     from llmeval.errors import ConfigError, ConfigErrors
-    from llmeval.providers import registry
+    from llmeval.providers import python, registry
 
     errors = []
     for spec in plan.models.values():  # type: ignore[attr-defined]
         if spec.provider == "python":
             try:
-                registry.create(spec, project.root)  # type: ignore[attr-defined]
+                provider = registry.create(spec, project.root)  # type: ignore[attr-defined]
             except ConfigError as e:
                 errors.append(e)
+                continue
+            problem = python.call_problem(provider.fn, spec)  # type: ignore[attr-defined]
+            if problem is not None:
+                where = _def_location(provider.fn, project.root)  # type: ignore[attr-defined]
+                errors.append(ConfigError(f"python target '{spec.model}': {problem}", where))
     if errors:
         raise ConfigErrors(errors)
+
+
+def _missing_keys(plan: Any) -> list[str]:
+    """Models whose key is not in the environment: not an error (a CI job may set it, a
+    replayed cache needs none), but the run would stop on it, so say so here."""
+    from llmeval.errors import ConfigError
+    from llmeval.providers import registry
+    from llmeval.providers.secrets import resolve_key
+
+    lines = []
+    for spec in plan.models.values():
+        if spec.provider in ("python", "echo"):
+            continue
+        try:
+            default = getattr(registry.provider_class(spec.provider), "default_key_env", None)
+        except ConfigError:
+            continue
+        key_env = spec.api_key_env or default
+        if not key_env:
+            continue
+        try:
+            resolve_key(spec.alias, key_env, spec.base_url)
+        except ConfigError as e:
+            lines.append(f"{e.message}: a run would stop before its first call")
+    return lines
+
+
+def _def_location(fn: Any, root: Path) -> Any:
+    """file:line of a function's ``def`` (relative to the root), or None."""
+    import inspect
+
+    from llmeval.config.paths import display
+    from llmeval.domain.location import Location
+
+    try:
+        file = inspect.getsourcefile(fn)
+        _, line = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    return Location(display(Path(file), root), line, 1) if file else None
 
 
 @app.command()

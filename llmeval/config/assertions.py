@@ -56,13 +56,25 @@ class AssertionChecker:
         self.ctx = BuildContext(root=root, judge=judge)
         self._seen: dict[str, tuple[type[ConfigError], str, bool] | None] = {}
 
+    def in_folder(self, suite_dir: Path) -> AssertionChecker:
+        """The checker for one suite: files it names are looked for in its folder first.
+        Shares the cache of built assertions (keyed by folder too)."""
+        from dataclasses import replace
+
+        other = AssertionChecker.__new__(AssertionChecker)
+        other.ctx = replace(self.ctx, suite_dir=suite_dir)
+        other._seen = self._seen
+        return other
+
     def check(self, spec: AssertionSpec, raw: Any = None) -> ConfigError | None:
         """None if ``spec`` builds; else a ConfigError at the most precise place.
 
         An unknown type points at ``type``, any other problem at ``value`` when the
         assertion has one (a bad regex, a bad schema), else at the assertion.
         """
-        key = repr((spec.type, spec.negate, spec.value, spec.threshold, spec.options))
+        key = repr(
+            (spec.type, spec.negate, spec.value, spec.threshold, spec.options, self.ctx.suite_dir)
+        )
         if key not in self._seen:
             self._seen[key] = self._build(spec)
         found = self._seen[key]

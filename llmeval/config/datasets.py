@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llmeval.config.paths import confine
 from llmeval.config.yaml import YamlList, load_yaml
 from llmeval.domain.location import Location
-from llmeval.errors import ConfigError, ConfigErrors, SecurityError
+from llmeval.errors import ConfigError, ConfigErrors
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".yaml", ".yml")
 
@@ -36,21 +35,9 @@ class Row:
 
 def find_dataset(written: str, suite_dir: Path, root: Path, where: Location) -> Path:
     """The dataset file, relative to the suite's folder first, then the project root."""
-    candidates = [suite_dir / written, root / written]
-    inside = []
-    for path in candidates:
-        try:
-            resolved = confine(path, root, what=f"dataset '{written}'", location=where)
-        except SecurityError:
-            if path.exists():
-                raise
-            continue
-        inside.append(resolved)
-        if resolved.is_file():
-            return resolved
-    if not inside:
-        raise SecurityError(f"dataset '{written}' is a path outside the project", where)
-    raise ConfigError(f"dataset file '{written}' not found", where)
+    from llmeval.files import find_in_project  # the one rule for files a suite names
+
+    return find_in_project(written, what="dataset", root=root, suite_dir=suite_dir, location=where)
 
 
 def read_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:

@@ -17,16 +17,23 @@ from llmeval.config.prompts import (
     INLINE_PROMPT,
     INLINE_REF,
     PromptLibrary,
+    names_failed,
     read_prompts,
     resolve_prompt,
 )
-from llmeval.config.settings import CONFIG_FILE, read_settings, resolve_model
+from llmeval.config.settings import (
+    CONFIG_FILE,
+    declared_but_broken,
+    read_settings,
+    resolve_model,
+)
 from llmeval.config.suites import LoadedSuite, read_suite, suite_name
 from llmeval.config.templating import missing_variables, prompt_variables
 from llmeval.config.validation import hint
 from llmeval.config.yaml import gc_paused, load_yaml
 from llmeval.domain.location import Location
 from llmeval.domain.project import Project, Settings
+from llmeval.domain.suite import Suite
 from llmeval.errors import ConfigError, ConfigErrors
 
 _SUITE_SUFFIXES = (".yaml", ".yml")
@@ -156,7 +163,8 @@ def _load(
     root: Path, only: Sequence[str] | None, errors: list[ConfigError], *, paths: list[Path] | None
 ) -> Project:
     settings = read_settings(root, errors)
-    prompts = read_prompts(root, settings.prompts_dir, errors)
+    failed: set[tuple[str, int]] = set()
+    prompts = read_prompts(root, settings.prompts_dir, errors, failed)
     if paths is None:
         selected = _select(root, settings, only, errors)
     else:
@@ -178,8 +186,10 @@ def _load(
             errors.append(ConfigError(msg, loaded.suite.location))
             continue
         suites[name] = loaded
+    judged: set[str] = set()
     for loaded in suites.values():
-        _cross_check(loaded, settings, prompts, errors)
+        _cross_check(loaded, settings, prompts, errors, failed)
+        _check_judge_prompts(loaded.suite, prompts, errors, failed, judged)
     if any(INLINE_REF in s.suite.prompts for s in suites.values()):
         prompts.setdefault(INLINE_PROMPT.name, {})[INLINE_PROMPT.version] = INLINE_PROMPT
     return Project(
@@ -191,7 +201,11 @@ def _load(
 
 
 def _cross_check(
-    loaded: LoadedSuite, settings: Settings, prompts: PromptLibrary, errors: list[ConfigError]
+    loaded: LoadedSuite,
+    settings: Settings,
+    prompts: PromptLibrary,
+    errors: list[ConfigError],
+    failed: set[tuple[str, int]],
 ) -> None:
     """Prompt refs resolve, models resolve, every case gives every template variable."""
     suite = loaded.suite
@@ -200,8 +214,11 @@ def _cross_check(
         try:
             templates.append(resolve_prompt(prompts, ref, where))
         except ConfigError as e:
-            errors.append(e)
+            if not names_failed(ref, failed):  # one error per root cause: the file's own
+                errors.append(e)
     for name, where in zip(suite.models, loaded.model_locations, strict=True):
+        if declared_but_broken(settings, name):
+            continue
         try:
             resolve_model(settings, name, where)
         except ConfigError as e:
@@ -210,12 +227,17 @@ def _cross_check(
         needed = prompt_variables(prompt)
         if not needed:
             continue
+        gaps = {}
         for case in suite.cases:
             if needed.issubset(case.vars.keys()):
                 continue  # the common case, without a trial render
             missing = missing_variables(prompt, case.vars)
-            if not missing:
-                continue
+            if missing:
+                gaps[case] = missing
+        if prompt is not INLINE_PROMPT:
+            gaps = _unused_by_every_case(suite, prompt, gaps, errors, settings.root)
+            gaps = _missing_columns(suite, prompt.ref, gaps, errors)
+        for case, missing in gaps.items():
             if prompt is INLINE_PROMPT:
                 msg = (
                     f"case '{case.id}' has no 'input' var (the suite has no prompt, so "
@@ -229,3 +251,128 @@ def _cross_check(
                     f"used by prompt {prompt.ref}"
                 )
             errors.append(ConfigError(msg, case.location or Location(suite.path)))
+
+
+def _unused_by_every_case(
+    suite: Suite,
+    prompt: Any,
+    gaps: dict[Any, list[str]],
+    errors: list[ConfigError],
+    root: Path,
+) -> dict[Any, list[str]]:
+    """A prompt variable that no case of the suite gives is most likely a typo in the
+    prompt: one error at its line there (with a did-you-mean), not one per case."""
+    if len(suite.cases) < 2 or len(gaps) < len(suite.cases):
+        return gaps
+    files = {c.location.file if c.location else suite.path for c in suite.cases}
+    if suite.path not in files and len(files) == 1:
+        return gaps  # every case is a row of one dataset: a missing column, said there
+    common = set.intersection(*(set(gaps[c]) for c in suite.cases))
+    if not common:
+        return gaps
+    given = sorted({k for c in suite.cases for k in c.vars})
+    for var in sorted(common):
+        listing = f" (the cases give: {', '.join(given)})" if given else ""
+        msg = f"no case of suite '{suite.name}' gives variable '{var}' used here"
+        where = _var_line(prompt, var, root)
+        errors.append(ConfigError(msg + (hint(var, given) or listing), where))
+    left = {}
+    for case, missing in gaps.items():
+        rest = [m for m in missing if m not in common]
+        if rest:
+            left[case] = rest
+    return left
+
+
+def _var_line(prompt: Any, var: str, root: Path) -> Location | None:
+    """Where ``var`` is first read in the prompt's file (a text search: good enough to
+    point at, and never wrong about the file)."""
+    where = prompt.location
+    if where is None:
+        return None
+    pattern = re.compile(r"\{[{%][^}]*\b" + re.escape(var) + r"\b")
+    try:
+        lines = (root / where.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return where
+    for n, line in enumerate(lines, 1):
+        m = pattern.search(line)
+        if m:
+            return Location(where.file, n, line.index(var, m.start()) + 1)
+    return where
+
+
+def _missing_columns(
+    suite: Suite, ref: str, gaps: dict[Any, list[str]], errors: list[ConfigError]
+) -> dict[Any, list[str]]:
+    """A variable no row of a dataset has is one missing column, not one error per row:
+    report it once at the header, with the columns it does have; the rest stay per case."""
+    by_file: dict[str, list[Any]] = {}
+    for case in suite.cases:
+        file = case.location.file if case.location else suite.path
+        if file != suite.path:
+            by_file.setdefault(file, []).append(case)
+    left = dict(gaps)
+    for file, cases in by_file.items():
+        common = set.intersection(*(set(gaps.get(c, ())) for c in cases))
+        if not common:
+            continue
+        columns = sorted({k for c in cases for k in c.vars})
+        for var in sorted(common):
+            shown = f" (its columns: {', '.join(columns)})" if columns else ""
+            msg = f"no column '{var}' in this dataset (prompt {ref} uses it)"
+            errors.append(ConfigError(msg + (hint(var, columns) or shown), Location(file, 1, 1)))
+        for c in cases:
+            rest = [m for m in left.pop(c, []) if m not in common]
+            if rest:
+                left[c] = rest
+    return left
+
+
+def _check_judge_prompts(
+    suite: Suite,
+    prompts: PromptLibrary,
+    errors: list[ConfigError],
+    failed: set[tuple[str, int]],
+    seen: set[str],
+) -> None:
+    """Judge templates exist and read only the variables the judge gives them.
+
+    A typo there would otherwise error every judged case at run time, after the
+    generations were paid for. Bundled templates are llmeval's own (tested); a
+    project's prompt of the same name overrides them and is checked here.
+    """
+    from llmeval.judge.bundled import bundled_names, bundled_prompt, judge_template_of
+    from llmeval.judge.prompting import PAIRWISE_VARIABLES, RUBRIC_VARIABLES
+
+    specs = {id(a): a for case in suite.cases for a in case.assertions}
+    for spec in specs.values():
+        found = judge_template_of(spec.type, spec.options)
+        if found is None:
+            continue
+        ref, kind = found
+        if ref in seen or names_failed(ref, failed):
+            continue
+        seen.add(ref)
+        try:
+            template = resolve_prompt(prompts, ref, spec.location)
+        except ConfigError:
+            try:
+                bundled_prompt(ref)
+            except ConfigError:
+                known = sorted({*prompts, *bundled_names()})
+                msg = f"{spec.name}: no judge prompt '{ref}' in the project or the bundled ones"
+                errors.append(ConfigError(msg + hint(ref.partition("@")[0], known), spec.location))
+            continue
+        allowed = PAIRWISE_VARIABLES if kind == "pairwise" else RUBRIC_VARIABLES
+        undefined = sorted(prompt_variables(template) - allowed)
+        if undefined:
+            names = ", ".join(f"'{v}'" for v in undefined)
+            errors.append(
+                ConfigError(
+                    f"judge prompt {template.ref} (used by {spec.name} at {spec.location}) "
+                    f"reads undefined variable{'s' if len(undefined) > 1 else ''} {names}; "
+                    f"a {kind} judge template can use {', '.join(sorted(allowed))}",
+                    template.location,
+                )
+            )

@@ -22,6 +22,7 @@ PromptLibrary = dict[str, dict[int, PromptTemplate]]
 
 _FILE = re.compile(r"^v(\d+)\.ya?ml$")
 _REF = re.compile(r"^v?(\d+)$")
+_ANY_VERSION = -1  # in ``failed``: a file of that prompt whose version could not be read
 
 
 def content_sha(messages: tuple[Message, ...], params: dict[str, Any]) -> str:
@@ -56,8 +57,17 @@ def load_prompts(root: Path, settings: Settings | str | None = None) -> PromptLi
     return library
 
 
-def read_prompts(root: Path, prompts_dir: str, errors: list[ConfigError]) -> PromptLibrary:
-    """Like ``load_prompts``, appending problems to ``errors``."""
+def read_prompts(
+    root: Path,
+    prompts_dir: str,
+    errors: list[ConfigError],
+    failed: set[tuple[str, int]] | None = None,
+) -> PromptLibrary:
+    """Like ``load_prompts``, appending problems to ``errors``.
+
+    ``failed`` collects (name, version) of the files that had problems, so a reference
+    to one is not reported a second time as a missing prompt.
+    """
     library: PromptLibrary = {}
     base = root / prompts_dir
     if not base.is_dir():
@@ -71,6 +81,8 @@ def read_prompts(root: Path, prompts_dir: str, errors: list[ConfigError]) -> Pro
             m = _FILE.match(path.name)
             if not m:
                 errors.append(ConfigError("prompt files are named v<N>.yaml", Location(file)))
+                if failed is not None:
+                    failed.add((folder.name, _ANY_VERSION))
                 continue
             version = int(m.group(1))
             if version in versions:
@@ -79,6 +91,8 @@ def read_prompts(root: Path, prompts_dir: str, errors: list[ConfigError]) -> Pro
             prompt = read_prompt_file(path, folder.name, version, file, errors)
             if prompt is not None:
                 versions[version] = prompt
+            elif failed is not None:
+                failed.add((folder.name, version))
         if versions:
             library[folder.name] = dict(sorted(versions.items()))
     return library
@@ -168,6 +182,20 @@ def resolve_prompt(
         have = ", ".join(f"v{v}" for v in versions)
         raise ConfigError(f"prompt '{name}' has no version v{number} (available: {have})", location)
     return versions[number]
+
+
+def names_failed(ref: str, failed: set[tuple[str, int]]) -> bool:
+    """Does ``ref`` name a prompt whose file failed to load (already reported)?
+
+    A bare name counts when any of its versions failed: its latest may be that one.
+    """
+    name, sep, ver = ref.strip().partition("@")
+    if (name, _ANY_VERSION) in failed:
+        return True  # a misnamed file: it may be the version meant
+    m = _REF.match(ver) if sep and ver != "latest" else None
+    if m is not None:
+        return (name, int(m.group(1))) in failed
+    return any(n == name for n, _ in failed)
 
 
 INLINE_LIBRARY = {0: INLINE_PROMPT}

@@ -64,7 +64,9 @@ def read_settings(root: Path, errors: list[ConfigError]) -> Settings:
     _check_secrets(raw, errors)
     cfg = validate(SettingsFile, raw, file=CONFIG_FILE, errors=errors)
     models = _read_models(raw.get("models") if isinstance(raw, dict) else None, root, errors)
-    base = Settings(root=root, path=path, models=models)
+    base = Settings(
+        root=root, path=path, models=models, raw=raw if isinstance(raw, YamlMap) else {}
+    )
     if cfg is None:
         return base
     ttl = base.cache_ttl_s
@@ -107,10 +109,11 @@ def _read_models(raw: Any, root: Path, errors: list[ConfigError]) -> dict[str, M
         mcfg = validate(ModelConfig, item, file=CONFIG_FILE, errors=errors)
         if mcfg is None:
             continue
+        where = raw.value_location(alias)
+        if isinstance(item, YamlMap) and "target" in item:  # point at what to fix
+            where = item.value_location("target")
         try:
-            models[str(alias)] = _model_from_config(
-                str(alias), mcfg, root, raw.value_location(alias)
-            )
+            models[str(alias)] = _model_from_config(str(alias), mcfg, root, where)
         except ConfigError as e:
             errors.append(e)
     return models
@@ -120,7 +123,16 @@ def _loc(raw: Any, *path: str | int) -> Location:
     return locate(raw, path, file=CONFIG_FILE)
 
 
+def declared_but_broken(settings: Settings, name: str) -> bool:
+    """An alias written under ``models:`` that did not load (its own error is reported):
+    a reference to it is not a second, "unknown model" error."""
+    declared = settings.raw.get("models") if isinstance(settings.raw, dict) else None
+    return name not in settings.models and isinstance(declared, dict) and name in declared
+
+
 def _try_resolve(settings: Settings, name: str, where: Location, errors: list[ConfigError]) -> None:
+    if declared_but_broken(settings, name):
+        return
     try:
         resolve_model(settings, name, where)
     except ConfigError as e:
@@ -212,6 +224,33 @@ def check_python_target(target: str, root: Path, where: Location | None = None) 
         path = confine(root / spec, root, what=f"python target '{spec}'", location=where)
         if not path.is_file():
             raise ConfigError(f"python target file '{spec}' not found", where)
+        _check_defines(path, spec, func, where)
+
+
+def _check_defines(path: Path, spec: str, func: str, where: Location | None) -> None:
+    """A typo in the function name, found by reading the file (not importing it), so
+    it is reported where it was written, with the names the file does define."""
+    import ast
+
+    from llmeval.metrics.custom import _top_level_names  # one reading of "what a file defines"
+
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError, OSError):
+        return  # reported, at its own line, when the target is imported
+    star = any(
+        isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in tree.body
+    )
+    names = _top_level_names(tree)
+    if star or func in names:
+        return
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    listing = f" (it defines: {', '.join(functions)})" if functions else ""
+    raise ConfigError(
+        f"python target '{spec}:{func}': {spec} has no function '{func}'"
+        f"{hint(func, sorted(names)) or listing}",
+        where,
+    )
 
 
 def _model_from_config(alias: str, cfg: ModelConfig, root: Path, where: Location) -> ModelSpec:

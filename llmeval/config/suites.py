@@ -64,6 +64,7 @@ def read_suite(
 ) -> LoadedSuite | None:
     """Build one suite from its parsed YAML; every problem is appended to ``errors``."""
     file = display(path, root)
+    checker = checker.in_folder(path.parent)
     if not isinstance(raw, YamlMap):
         errors.append(
             ConfigError("a suite file should be a mapping (name, cases, ...)", Location(file))
@@ -151,6 +152,8 @@ def _case(
     specs = read_assertions(cfg.assert_, raw_asserts, where, checker, errors)
     if len(errors) > n:
         return None
+    assertions = defaults.assertions + specs if specs else defaults.assertions
+    _check_labels(assertions, cfg.expected, raw, where, errors)
     vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
     assertions = defaults.assertions + specs if specs else defaults.assertions
     if defaults.root is not None and defaults.suite_dir is not None:
@@ -175,6 +178,29 @@ def _case(
         min_pass_rate=cfg.min_pass_rate,
         location=where,
     )
+
+
+def _check_labels(
+    assertions: tuple[AssertionSpec, ...],
+    expected: Any,
+    raw: Any,
+    where: Location,
+    errors: list[ConfigError],
+) -> None:
+    """A ``classification`` assertion scores ``expected``: a case without a usable label
+    would only error at run time, so say it now, at the case (or its ``expected``)."""
+    from llmeval.metrics.labels import case_label_problem
+
+    for spec in assertions:
+        problem = case_label_problem(spec, expected)
+        if problem is not None:
+            at = (
+                raw.value_location("expected")
+                if isinstance(raw, YamlMap) and "expected" in raw
+                else where
+            )
+            errors.append(ConfigError(problem, at))
+            return
 
 
 def _dataset_cases(

@@ -59,16 +59,46 @@ def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict
     finally:
         if cache is not None:
             cache.close()
-    total = {
+    total: dict[str, Any] = {
         k: sum(r[k] for r in rows.values())
         for k in ("items", "cached", "tokens_in", "tokens_out", "cost_usd", "judge_cost_usd")
     }
+    # an unpriced model's cost is unknown, not zero: so is the total (the priced part stays)
+    total["cost_usd_priced"] = total["cost_usd"]
+    if unpriced:
+        total["cost_usd"] = None
+    for alias in unpriced:
+        rows[alias]["cost_usd"] = None
     remote = [r for a, r in rows.items() if not plan.models[a].is_local]
     return {
         # every call a provider would get is answered by the cache: CI can run keyless
         "replay_ready": all(r["cached"] == r["items"] for r in remote),
         "suites": [s.name for s in plan.suites],
+        "breakdown": breakdown(plan),
         "models": {a: {**rows[a], "provider": plan.models[a].provider} for a in sorted(rows)},
         "total": total,
         "unpriced": sorted(unpriced),
     }
+
+
+def breakdown(plan: Plan) -> list[dict[str, Any]]:
+    """Per suite: cases × models × prompts × repeats = results, from the items themselves.
+
+    One product per suite, because suites differ in cases, models and prompts: a single
+    line over all suites (3 suites × 100 cases × ...) would not multiply out.
+    """
+    per: dict[str, dict[str, set[Any]]] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for item in plan.items:
+        sets = per.setdefault(
+            item.suite.name, {"cases": set(), "models": set(), "prompts": set(), "repeats": set()}
+        )
+        sets["cases"].add(item.case.id)
+        sets["models"].add(item.model.alias)
+        sets["prompts"].add(item.prompt.ref)
+        sets["repeats"].add(item.repeat)
+        counts[item.suite.name] += 1
+    return [
+        {"suite": name, **{k: len(v) for k, v in sets.items()}, "results": counts[name]}
+        for name, sets in per.items()
+    ]

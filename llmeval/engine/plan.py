@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmeval.domain.model import ModelSpec
@@ -120,7 +120,7 @@ def build_plan(
         raise UsageError(f"--filter: invalid regular expression: {e}") from None
     settings = project.settings
     build_ctx = BuildContext(root=project.root, judge=settings.judge)
-    compiled: dict[AssertionSpec, CompiledAssertion] = {}
+    compiled: dict[tuple[str, AssertionSpec], CompiledAssertion] = {}
     errors: list[ConfigError] = []
     items: list[WorkItem] = []
     model_specs: dict[str, ModelSpec] = {}
@@ -133,11 +133,14 @@ def build_plan(
         except ConfigError as e:
             raise UsageError(f"--model {name}: {e.message}") from None
 
-    def compile_one(spec: AssertionSpec) -> CompiledAssertion:
-        hit = compiled.get(spec)
+    def compile_one(spec: AssertionSpec, suite: Suite) -> CompiledAssertion:
+        # files a suite names (scorers, schemas) are looked for in its folder first
+        key = (suite.path, spec)
+        hit = compiled.get(key)
         if hit is None:
-            defn, fn = registry.build(spec, build_ctx)
-            hit = compiled[spec] = CompiledAssertion(spec, defn, fn)
+            ctx = replace(build_ctx, suite_dir=(project.root / suite.path).parent)
+            defn, fn = registry.build(spec, ctx)
+            hit = compiled[key] = CompiledAssertion(spec, defn, fn)
         return hit
 
     for suite in chosen:
@@ -156,7 +159,7 @@ def build_plan(
             if not _selected(case, tags, pattern):
                 continue
             try:
-                asserts = tuple(compile_one(a) for a in case.assertions)
+                asserts = tuple(compile_one(a, suite) for a in case.assertions)
             except ConfigError as e:
                 errors.append(e)
                 continue

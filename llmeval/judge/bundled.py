@@ -17,6 +17,21 @@ from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.errors import ConfigError
 
 RUBRIC, FACTUALITY, PAIRWISE = "judge-rubric", "judge-factuality", "judge-pairwise"
+
+
+def judge_template_of(assertion_type: str, options: dict[str, Any]) -> tuple[str, str] | None:
+    """(prompt reference, kind) of a judge assertion's template, kind being ``rubric`` or
+    ``pairwise`` (which variables it is rendered with); None for other assertions."""
+    default = {"llm-rubric": RUBRIC, "factuality": FACTUALITY, "pairwise": PAIRWISE}.get(
+        assertion_type
+    )
+    if default is None:
+        return None
+    ref = options.get("prompt", default)
+    kind = "pairwise" if assertion_type == "pairwise" else "rubric"
+    return (ref if isinstance(ref, str) else default), kind
+
+
 _REF = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:@v(?P<version>\d+))?$")
 
 

@@ -103,6 +103,14 @@ def _data(label: str, value: Any) -> str:
     return fence(label, text) if text else ""
 
 
+# What each kind of judge template may read; ``llmeval validate`` checks project
+# judge prompts against these (tests check the builders pass exactly these).
+RUBRIC_VARIABLES = frozenset(
+    {"rubric", "output", "expected", "context", "question", "reference", "reference_kind"}
+)
+PAIRWISE_VARIABLES = frozenset({"criteria", "output_a", "output_b", "question"})
+
+
 def rubric_messages(
     template: PromptTemplate,
     *,

@@ -51,6 +51,7 @@ class BuildContext:
 
     root: Path  # project root: python scorers and schema files resolve under it
     judge: str | None = None  # default judge model alias, if any
+    suite_dir: Path | None = None  # the suite's folder: files it names are looked for there first
 
 
 class Services(Protocol):

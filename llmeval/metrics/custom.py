@@ -35,7 +35,7 @@ from typing import Any
 
 from llmeval.domain.record import Score
 from llmeval.domain.suite import AssertionSpec
-from llmeval.errors import ConfigError, ScorerError, SecurityError
+from llmeval.errors import ConfigError, ScorerError
 from llmeval.metrics.base import BuildContext, ScoreContext, Services
 from llmeval.metrics.registry import register
 from llmeval.metrics.scorer_result import interpret
@@ -182,7 +182,7 @@ async def run_scorer(root: Path, request: dict[str, Any], timeout: float) -> dic
         return await asyncio.to_thread(worker_for(root).call, request, timeout)
 
 
-def resolve_target(value: Any, root: Path) -> tuple[Path, str]:
+def resolve_target(value: Any, root: Path, suite_dir: Path | None = None) -> tuple[Path, str]:
     """``[file://]path.py[:function]`` -> (absolute path, function), checked now."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError("'python' value must be 'file.py:function'")
@@ -194,12 +194,9 @@ def resolve_target(value: Any, root: Path) -> tuple[Path, str]:
         raise ConfigError(f"'python' value '{value}' must name a .py file (inline code is not run)")
     if not function.isidentifier():
         raise ConfigError(f"'{function}' is not a valid function name")
-    base = root.resolve()
-    path = (base / file).resolve()
-    if not path.is_relative_to(base):
-        raise SecurityError(f"python scorer '{file}' is outside the project root")
-    if not path.is_file():
-        raise ConfigError(f"python scorer file '{file}' does not exist")
+    from llmeval.files import find_in_project  # the suite's folder, then the root
+
+    path = find_in_project(file, what="python scorer", root=root, suite_dir=suite_dir)
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as e:
@@ -252,7 +249,7 @@ def _python(spec: AssertionSpec, build: BuildContext) -> Any:
     timeout = opts.get("timeout_s", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError("option 'timeout_s' must be a positive number of seconds")
-    path, function = resolve_target(spec.value, build.root)
+    path, function = resolve_target(spec.value, build.root, build.suite_dir)
     root, config, label = build.root.resolve(), opts.get("config"), f"{spec.value}"
 
     async def fn(ctx: ScoreContext, services: Services) -> Score:

@@ -14,7 +14,7 @@ from typing import Any
 
 from llmeval.domain.record import Score
 from llmeval.domain.suite import AssertionSpec
-from llmeval.errors import ConfigError, SecurityError
+from llmeval.errors import ConfigError
 from llmeval.metrics.base import BuildContext, ScoreContext
 from llmeval.metrics.registry import register
 from llmeval.metrics.text import parse_json
@@ -24,15 +24,13 @@ Fn = Callable[[ScoreContext], Score]
 Validate = Callable[[Any], str | None]  # None if valid, else the first error
 
 
-def _load_schema_file(ref: str, root: Path) -> Any:
+def _load_schema_file(ref: str, root: Path, suite_dir: Path | None = None) -> Any:
+    from llmeval.files import find_in_project  # the suite's folder, then the root
+
     rel = ref[len("file://") :]
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise SecurityError(f"schema file '{rel}' is outside the project root")
+    path = find_in_project(rel, what="schema file", root=root, suite_dir=suite_dir)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"schema file '{rel}' not found") from None
     except OSError as e:
         raise ConfigError(f"cannot read schema file '{rel}': {e}") from None
     return _parse_schema_text(text, rel)
@@ -47,14 +45,14 @@ def _parse_schema_text(text: str, where: str) -> Any:
         raise ConfigError(f"schema in {where} is neither JSON nor YAML: {e}") from None
 
 
-def build_validator(value: Any, root: Path) -> Validate:
+def build_validator(value: Any, root: Path, suite_dir: Path | None = None) -> Validate:
     """Load and check a JSON schema now; return a validator for score time."""
     from jsonschema import exceptions, validators
 
     schema = value
     if isinstance(value, str):
         schema = (
-            _load_schema_file(value, root)
+            _load_schema_file(value, root, suite_dir)
             if value.startswith("file://")
             else _parse_schema_text(value, "the assertion value")
         )
@@ -83,7 +81,7 @@ def _schema_of(spec: AssertionSpec, build: BuildContext) -> Validate | None:
     # promptfoo treats '' like "no schema"
     if spec.value is None or spec.value == "":
         return None
-    return build_validator(spec.value, build.root)
+    return build_validator(spec.value, build.root, build.suite_dir)
 
 
 def _fail(reason: str) -> Score:
@@ -119,7 +117,7 @@ def _is_json_factory(spec: AssertionSpec, build: BuildContext) -> Fn:
 @register("json-schema", requires_value=True, description="output is JSON matching the schema")
 def _json_schema_factory(spec: AssertionSpec, build: BuildContext) -> Fn:
     check_options(spec)
-    return _is_json(build_validator(spec.value, build.root))
+    return _is_json(build_validator(spec.value, build.root, build.suite_dir))
 
 
 def extract_json_objects(text: str) -> list[dict[str, Any]]:

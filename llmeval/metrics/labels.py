@@ -92,6 +92,34 @@ def build_rule(spec: AssertionSpec) -> LabelRule:
     return rule
 
 
+def label_problem(rule: LabelRule, target: Any) -> str | None:
+    """Why ``target`` cannot be a case's expected label, or None.
+
+    One rule for both places that ask: ``llmeval validate`` (per case, at its line)
+    and the metric at score time.
+    """
+    if target is None or isinstance(target, dict | list):
+        return "'classification' needs the case's expected label (set 'expected')"
+    if not rule.canonical(js_str(target)):
+        return "'classification' needs a non-empty expected label"
+    expected = rule.canonical(js_str(target))
+    if not rule.allowed(expected):
+        return f"expected label '{expected}' is not in 'labels'"
+    return None
+
+
+def case_label_problem(spec: AssertionSpec, expected: Any) -> str | None:
+    """For a ``classification`` assertion without a fixed value: is the case's
+    ``expected`` a label? (None when the spec is another type, or has a value.)"""
+    if spec.type != "classification" or spec.value is not None:
+        return None
+    try:
+        rule = build_rule(spec)
+    except ConfigError:
+        return None  # reported where the assertion is checked
+    return label_problem(rule, expected)
+
+
 @register("classification", description="the output's label equals the expected label")
 def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[ScoreContext], Score]:
     rule = build_rule(spec)
@@ -103,11 +131,10 @@ def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[Score
 
     def fn(ctx: ScoreContext) -> Score:
         target: Any = fixed if fixed is not None else ctx.case.expected
-        if target is None or isinstance(target, dict | list):
-            return Score(passed=None, error="'classification' needs the case's expected label")
+        problem = label_problem(rule, target)
+        if problem is not None:
+            return Score(passed=None, error=problem)
         expected = rule.canonical(js_str(target))
-        if not rule.allowed(expected):
-            return Score(passed=None, error=f"expected label '{expected}' is not in 'labels'")
         predicted = rule.predict(ctx.output)
         details = {"predicted": predicted, "expected": expected}
         if predicted is None:

@@ -219,3 +219,31 @@ class PythonProvider:
         else:
             value, elapsed_ms = await _in_daemon_thread(self.fn, *args, **kwargs)
         return _completion(value, elapsed_ms, self.spec.model)
+
+
+def call_problem(fn: Callable[..., Any], spec: ModelSpec) -> str | None:
+    """Why llmeval's call of ``fn`` would fail to bind, or None.
+
+    Asks ``_arguments`` -- the one owner of the calling convention -- what it would
+    pass, then binds that to the signature, so ``validate`` rejects exactly the
+    functions a run could not call.
+    """
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None  # a builtin or C callable: nothing to check before calling it
+    if list(sig.parameters)[:3] == ["prompt", "options", "context"]:
+        return None  # promptfoo's call_api(prompt, options, context): accepted as it is
+    from llmeval.domain.prompt import Message
+
+    request = CompletionRequest(spec, (Message("user", "?"),), {}, 0, {})
+    args, kwargs = _arguments(fn, request)
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as e:
+        passed = ", ".join(kwargs) if kwargs else ("the prompt" if args else "nothing")
+        return (
+            f"llmeval cannot call it: {e} (it would pass {passed}; a target takes any of "
+            f"{', '.join(_KNOWN)} by name, or one positional parameter for the prompt)"
+        )
+    return None

@@ -183,7 +183,10 @@ def test_bad_suite_is_located(write: Write, kind: str) -> None:
 
 def test_dataset_missing(write: Write) -> None:
     got = _errors(_suite(write, "prompt: support\ndataset: data/nope.csv\n"))
-    assert got == ["suites/s.yaml:2:10: dataset file 'data/nope.csv' not found"]
+    assert got == [
+        "suites/s.yaml:2:10: dataset 'data/nope.csv' not found "
+        "(tried suites/data/nope.csv, data/nope.csv)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -223,14 +226,18 @@ def test_dataset_row_missing_variable_points_at_the_row(write: Write) -> None:
     )
     root.joinpath("suites/d.csv").write_text("question,other\nq,1\n,2\n")  # empty cell is a value
     assert load_project(root).suites["s"].cases[1].vars == {"question": "", "other": "2"}
-    root.joinpath("suites/d.csv").write_text("other\n1\n2\n")
-    got = _errors(root)
-    # a CSV without an id column: ids come from the row's cells (sha256 of "1", "2")
-    assert got[0] == (
-        "suites/d.csv:2:1: case 'row-6b86b273ff' is missing variable 'question'"
-        " used by prompt support@v2"
-    )
-    assert got[1].startswith("suites/d.csv:3:1: case 'row-d4735e3a26'")
+    # a column no row has is one problem, at the header, not one per row
+    root.joinpath("suites/d.csv").write_text("questoin,other\n1\n2\n".replace("1\n2", "1,a\n2,b"))
+    assert _errors(root) == [
+        "suites/d.csv:1:1: no column 'question' in this dataset (prompt support@v2 uses it)"
+        " (did you mean 'questoin'?)"
+    ]
+    # a row that lacks what the others have is that row's problem
+    root.joinpath("suites/s.yaml").write_text("prompt: support\ndataset: d.jsonl\n")
+    root.joinpath("suites/d.jsonl").write_text('{"question": "q"}\n{"other": 1}\n')
+    (got,) = _errors(root)  # (the case id a row without one gets is not this test's business)
+    assert got.startswith("suites/d.jsonl:2:1: case '")
+    assert got.endswith("' is missing variable 'question' used by prompt support@v2")
 
 
 @pytest.mark.parametrize("target", ["../outside.csv", "/etc/hostname", "../../nope.csv"])
