@@ -56,6 +56,33 @@ class ProviderFactory:
         self._stacks[spec.alias] = stack
         return stack
 
+    def get_embedder(self, spec: ModelSpec) -> Provider:
+        """The embedding stack of ``spec``: same cache, retries and limits as ``get``."""
+        key = f"{spec.alias}#embed"
+        hit = self._stacks.get(key)
+        if hit is not None:
+            return hit
+        from llmeval.providers import embeddings
+
+        base = embeddings.create(spec, self.project.root)
+        self._bases.append(base)
+        stack: Provider = base
+        if spec.provider not in OFFLINE:
+            from llmeval.providers.stack import build_stack
+
+            stack = build_stack(
+                base,
+                spec,
+                cache=self._response_cache(),
+                cache_mode=self.cache_mode,
+                retries=self.settings.retries,
+                timeout_s=spec.timeout_s or self.settings.timeout_s,
+                deadline_s=self.settings.deadline_s,
+                endpoint=spec.base_url or spec.provider,
+            )
+        self._stacks[key] = stack
+        return stack
+
     def estimator(self) -> Callable[[Any], float]:
         """Upper-bound cost of one work item, generation and judge calls, for --max-cost."""
         from llmeval.config.settings import resolve_model
