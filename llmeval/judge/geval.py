@@ -44,19 +44,27 @@ def _criteria(spec: AssertionSpec) -> list[str]:
     return items
 
 
-@register("g-eval", kind="async", judge=True, threshold="min", default_threshold=0.7,
-          requires_value=True,
-          description="G-Eval: the judge writes evaluation steps for the criteria and scores "
-          "0-10 (score / 10; default threshold 0.7).")
+@register(
+    "g-eval",
+    kind="async",
+    judge=True,
+    threshold="min",
+    default_threshold=0.7,
+    requires_value=True,
+    description="G-Eval: the judge writes evaluation steps for the criteria and scores "
+    "0-10 (score / 10; default threshold 0.7).",
+)
 def g_eval(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     opts = j.judge_options(spec, build, default_prompt="judge-g-eval")
     criteria = _criteria(spec)
 
     async def one(ctx: ScoreContext, services: Services, text: str) -> tuple[float, str]:
         template = j.load_template(services, opts.prompt)
-        variables = {"rubric": j.render_author("g-eval criteria", text, ctx),
-                     "output": fence("OUTPUT", ctx.output),
-                     "question": _data("QUESTION", j.question_of(ctx, opts))}
+        variables = {
+            "rubric": j.render_author("g-eval criteria", text, ctx),
+            "output": fence("OUTPUT", ctx.output),
+            "question": _data("QUESTION", j.question_of(ctx, opts)),
+        }
         messages = j.build_messages(opts.prompt, lambda: render_messages(template, variables))
         got, _ = await j.ask(services, ctx, opts, messages, parse_geval)
         return got
@@ -71,9 +79,14 @@ def g_eval(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     return j.guarded(run)
 
 
-@register("model-graded-closedqa", kind="async", judge=True, requires_value=True,
-          description="The judge answers yes or no: does the output meet the criterion "
-          "(OpenAI evals' closed QA).")
+@register(
+    "model-graded-closedqa",
+    kind="async",
+    judge=True,
+    requires_value=True,
+    description="The judge answers yes or no: does the output meet the criterion "
+    "(OpenAI evals' closed QA).",
+)
 def closed_qa(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     opts = j.judge_options(spec, build, default_prompt="judge-closedqa")
     if not isinstance(spec.value, str) or not spec.value.strip():
@@ -83,12 +96,18 @@ def closed_qa(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     async def run(ctx: ScoreContext, services: Services) -> Score:
         j.check_available(services, opts.model)
         template = j.load_template(services, opts.prompt)
-        variables = {"rubric": j.render_author("criterion", criterion, ctx),
-                     "output": fence("OUTPUT", ctx.output),
-                     "question": _data("QUESTION", j.question_of(ctx, opts))}
+        variables = {
+            "rubric": j.render_author("criterion", criterion, ctx),
+            "output": fence("OUTPUT", ctx.output),
+            "question": _data("QUESTION", j.question_of(ctx, opts)),
+        }
         messages = j.build_messages(opts.prompt, lambda: render_messages(template, variables))
         verdict, details = await j.ask(services, ctx, opts, messages, parse_verdict)
-        return Score(passed=verdict.passed, score=1.0 if verdict.passed else 0.0,
-                     reason=verdict.reason, details=details or None)
+        return Score(
+            passed=verdict.passed,
+            score=1.0 if verdict.passed else 0.0,
+            reason=verdict.reason,
+            details=details or None,
+        )
 
     return j.guarded(run)

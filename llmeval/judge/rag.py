@@ -58,9 +58,9 @@ def context_of(ctx: ScoreContext, source: str, var: str) -> str:
         text = ctx.output
     else:
         if var not in ctx.vars:
-            raise j.Unscored(j.error(
-                f"context is required: set the '{var}' variable, or 'context_from: output'"
-            ))
+            raise j.Unscored(
+                j.error(f"context is required: set the '{var}' variable, or 'context_from: output'")
+            )
         text = as_text(ctx.vars[var])
     if not text.strip():
         raise j.Unscored(j.error("the context is empty"))
@@ -74,8 +74,9 @@ def question(ctx: ScoreContext, opts: j.JudgeOptions) -> Any:
 
 
 def _listing(name: str, prompt: str, describe: str, build_vars: Any) -> None:
-    @register(name, kind="async", judge=True, threshold="min", default_threshold=0.0,
-              description=describe)
+    @register(
+        name, kind="async", judge=True, threshold="min", default_threshold=0.0, description=describe
+    )
     def factory(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
         opts = j.judge_options(spec, build, default_prompt=prompt, extra=_CONTEXT_OPTIONS)
         source, var = context_source(spec, opts.extra or {})
@@ -87,28 +88,40 @@ def _listing(name: str, prompt: str, describe: str, build_vars: Any) -> None:
             j.check_available(services, opts.model)
             template = j.load_template(services, opts.prompt)
             messages = j.build_messages(opts.prompt, lambda: render_messages(template, variables))
-            (items, reason), details = await j.ask(services, ctx, opts, messages,
-                                                   parse_statements)
+            (items, reason), details = await j.ask(services, ctx, opts, messages, parse_statements)
             if not items:
-                return Score(passed=None, score=0.0, reason=reason or "no statements to check",
-                             details=details or None)
+                return Score(
+                    passed=None,
+                    score=0.0,
+                    reason=reason or "no statements to check",
+                    details=details or None,
+                )
             supported = sum(1 for s in items if s["supported"])
             details["statements"] = items
-            return Score(passed=None, score=supported / len(items),
-                         reason=f"{supported}/{len(items)} supported. {reason}".strip(),
-                         details=details)
+            return Score(
+                passed=None,
+                score=supported / len(items),
+                reason=f"{supported}/{len(items)} supported. {reason}".strip(),
+                details=details,
+            )
 
         return j.guarded(run)
 
 
 def _faithfulness_vars(spec: AssertionSpec, ctx: ScoreContext, opts: Any, context: str) -> Any:
-    return {"output": fence("OUTPUT", ctx.output), "context": fence("CONTEXT", context),
-            "question": _data("QUESTION", question(ctx, opts))}
+    return {
+        "output": fence("OUTPUT", ctx.output),
+        "context": fence("CONTEXT", context),
+        "question": _data("QUESTION", question(ctx, opts)),
+    }
 
 
 def _recall_vars(spec: AssertionSpec, ctx: ScoreContext, opts: Any, context: str) -> Any:
-    reference = (j.render_author("context-recall value", spec.value, ctx)
-                 if isinstance(spec.value, str) else as_text(ctx.expected))
+    reference = (
+        j.render_author("context-recall value", spec.value, ctx)
+        if isinstance(spec.value, str)
+        else as_text(ctx.expected)
+    )
     if not reference.strip():
         raise j.Unscored(j.error("context-recall needs the ground truth as 'value' or 'expected'"))
     return {"context": fence("CONTEXT", context), "reference": fence("REFERENCE", reference)}
@@ -121,14 +134,24 @@ def _relevance_vars(spec: AssertionSpec, ctx: ScoreContext, opts: Any, context: 
     return {"context": fence("CONTEXT", context), "question": fence("QUESTION", as_text(q))}
 
 
-_listing("context-faithfulness", "judge-context-faithfulness",
-         "Share of the output's statements the context supports (judge; promptfoo's RAG "
-         "faithfulness).", _faithfulness_vars)
-_listing("context-recall", "judge-context-recall",
-         "Share of the ground truth (value or expected) the context contains (judge).",
-         _recall_vars)
-_listing("context-relevance", "judge-context-relevance",
-         "Share of the context's sentences relevant to the query (judge).", _relevance_vars)
+_listing(
+    "context-faithfulness",
+    "judge-context-faithfulness",
+    "Share of the output's statements the context supports (judge; promptfoo's RAG faithfulness).",
+    _faithfulness_vars,
+)
+_listing(
+    "context-recall",
+    "judge-context-recall",
+    "Share of the ground truth (value or expected) the context contains (judge).",
+    _recall_vars,
+)
+_listing(
+    "context-relevance",
+    "judge-context-relevance",
+    "Share of the context's sentences relevant to the query (judge).",
+    _relevance_vars,
+)
 
 
 def parse_questions(text: object) -> list[str] | None:
@@ -139,14 +162,21 @@ def parse_questions(text: object) -> list[str] | None:
     return qs
 
 
-@register("answer-relevance", kind="async", judge=True, threshold="min", default_threshold=0.0,
-          description="The judge writes the questions the output answers; their mean "
-          "embedding similarity to the query is the score (promptfoo).")
+@register(
+    "answer-relevance",
+    kind="async",
+    judge=True,
+    threshold="min",
+    default_threshold=0.0,
+    description="The judge writes the questions the output answers; their mean "
+    "embedding similarity to the query is the score (promptfoo).",
+)
 def answer_relevance(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
     from llmeval.metrics.similar import embedder_option
 
-    opts = j.judge_options(spec, build, default_prompt="judge-answer-relevance",
-                           extra=("embedder",))
+    opts = j.judge_options(
+        spec, build, default_prompt="judge-answer-relevance", extra=("embedder",)
+    )
     embedder = embedder_option(spec, (opts.extra or {}).get("embedder"))
 
     async def run(ctx: ScoreContext, services: Services) -> Score:
@@ -158,14 +188,18 @@ def answer_relevance(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
         j.check_available(services, opts.model)
         template = j.load_template(services, opts.prompt)
         messages = j.build_messages(
-            opts.prompt,
-            lambda: render_messages(template, {"output": fence("OUTPUT", ctx.output)}))
+            opts.prompt, lambda: render_messages(template, {"output": fence("OUTPUT", ctx.output)})
+        )
         questions, details = await j.ask(services, ctx, opts, messages, parse_questions)
         vectors = await embed_all(services, embedder, [q, *questions], ctx.repeat)
         sims = [cosine(vectors[0], v) for v in vectors[1:]]
         score = max(0.0, min(1.0, sum(sims) / len(sims)))
         details["questions"] = questions
-        return Score(passed=None, score=score, details=details,
-                     reason=f"mean similarity {score:.2f} of {len(sims)} generated questions")
+        return Score(
+            passed=None,
+            score=score,
+            details=details,
+            reason=f"mean similarity {score:.2f} of {len(sims)} generated questions",
+        )
 
     return j.guarded(run)

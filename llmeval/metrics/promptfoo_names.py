@@ -24,12 +24,19 @@ class Entry:
 S, D, R, U = "same", "differs", "renamed", "unsupported"
 
 PROMPTFOO: dict[str, Entry] = {
-    "answer-relevance": Entry(D, "answer-relevance", "the judge proposes questions and "
-                              "compares them with the query; no embeddings"),
+    "answer-relevance": Entry(
+        D,
+        "answer-relevance",
+        "the judge proposes questions and compares them with the query; no embeddings",
+    ),
     "assert-set": Entry(S, "assert-set"),
     "bleu": Entry(D, "bleu", "sacrebleu sentence BLEU; default threshold 0.5 as promptfoo"),
-    "classifier": Entry(U, None, "a HuggingFace classifier; use 'classification' with a "
-                        "python target, or 'refusal' / 'moderation'"),
+    "classifier": Entry(
+        U,
+        None,
+        "a HuggingFace classifier; use 'classification' with a "
+        "python target, or 'refusal' / 'moderation'",
+    ),
     "contains": Entry(S, "contains"),
     "contains-all": Entry(S, "contains-all"),
     "contains-any": Entry(S, "contains-any"),
@@ -43,8 +50,9 @@ PROMPTFOO: dict[str, Entry] = {
     "conversation-relevance": Entry(U, None, "multi-turn conversations are not modelled yet"),
     "cost": Entry(S, "cost"),
     "equals": Entry(S, "equals"),
-    "factuality": Entry(D, "factuality", "a claim-by-claim verdict, not promptfoo's A-E "
-                        "categories"),
+    "factuality": Entry(
+        D, "factuality", "a claim-by-claim verdict, not promptfoo's A-E categories"
+    ),
     "finish-reason": Entry(S, "finish-reason", pending=True),
     "g-eval": Entry(S, "g-eval"),
     "gleu": Entry(U, None, "use 'bleu' or 'chrf'"),
@@ -61,8 +69,9 @@ PROMPTFOO: dict[str, Entry] = {
     "is-valid-openai-function-call": Entry(S, "is-valid-openai-function-call", pending=True),
     "is-valid-openai-tools-call": Entry(S, "is-valid-openai-tools-call", pending=True),
     "is-xml": Entry(S, "is-xml"),
-    "javascript": Entry(D, "javascript", "an embedded engine (llmeval[js]): no require, "
-                        "no filesystem, no network"),
+    "javascript": Entry(
+        D, "javascript", "an embedded engine (llmeval[js]): no require, no filesystem, no network"
+    ),
     "latency": Entry(S, "latency"),
     "levenshtein": Entry(S, "levenshtein"),
     "llm-rubric": Entry(S, "llm-rubric"),

@@ -27,6 +27,7 @@ _MODULES = (
     "llmeval.judge.metrics",
     "llmeval.judge.rag",
     "llmeval.judge.geval",
+    "llmeval.judge.compare",
 )
 _loaded = False
 

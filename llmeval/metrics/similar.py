@@ -66,8 +66,13 @@ async def embed_all(
     try:
         return await services.embed(texts, model=model)
     except ProviderError as e:
-        raise j.Unscored(Score(passed=None, error=f"embedding call failed ({e.kind}): "
-                               f"{e.message}", details={"error_kind": e.kind})) from None
+        raise j.Unscored(
+            Score(
+                passed=None,
+                error=f"embedding call failed ({e.kind}): {e.message}",
+                details={"error_kind": e.kind},
+            )
+        ) from None
 
 
 def _factory(kind: str) -> Any:
@@ -80,8 +85,10 @@ def _factory(kind: str) -> Any:
         model = embedder_option(spec, spec.options.get("provider", spec.options.get("embedder")))
         v = spec.value
         values = [v] if isinstance(v, str) else v
-        if not isinstance(values, list) or not values or not all(
-            isinstance(x, str) for x in values
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(x, str) for x in values)
         ):
             raise ConfigError(f"{spec.type}: 'value' must be a string or a non-empty list of them")
 
@@ -90,9 +97,12 @@ def _factory(kind: str) -> Any:
             vectors = await embed_all(services, model, [ctx.output, *refs], ctx.repeat)
             scores = [similarity(kind, vectors[0], v) for v in vectors[1:]]
             best = max(scores)
-            return Score(passed=None, score=max(0.0, min(1.0, best)),
-                         reason=f"{kind} similarity {best:.2f}",
-                         details={"similarities": [round(s, 6) for s in scores]})
+            return Score(
+                passed=None,
+                score=max(0.0, min(1.0, best)),
+                reason=f"{kind} similarity {best:.2f}",
+                details={"similarities": [round(s, 6) for s in scores]},
+            )
 
         return j.guarded(run)
 

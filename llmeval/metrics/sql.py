@@ -46,10 +46,34 @@ DIALECTS = {
     "oracle": "oracle",
     "duckdb": "duckdb",
 }
-_STATEMENTS = ("Select", "Union", "Intersect", "Except", "Insert", "Update", "Delete", "Create",
-               "Drop", "Alter", "Merge", "Set", "Use", "Describe", "Show", "Command", "Commit",
-               "Rollback", "Transaction", "With", "Subquery", "Values", "TruncateTable")
-_MODIFIER = r"(?:distinct|all|sql_no_cache|sql_cache|sql_calc_found_rows|high_priority|straight_join)"
+_STATEMENTS = (
+    "Select",
+    "Union",
+    "Intersect",
+    "Except",
+    "Insert",
+    "Update",
+    "Delete",
+    "Create",
+    "Drop",
+    "Alter",
+    "Merge",
+    "Set",
+    "Use",
+    "Describe",
+    "Show",
+    "Command",
+    "Commit",
+    "Rollback",
+    "Transaction",
+    "With",
+    "Subquery",
+    "Values",
+    "TruncateTable",
+)
+_MODIFIER = (
+    r"(?:distinct|all|sql_no_cache|sql_cache|sql_calc_found_rows|high_priority|straight_join)"
+)
 _MISSING_COMMA = re.compile(
     rf"\bselect\s+(?:{_MODIFIER}\s+)*(?!{_MODIFIER}\b)[A-Za-z_][A-Za-z0-9_]*\s+"
     r"[A-Za-z_][A-Za-z0-9_]*\s+from\b",
@@ -62,8 +86,9 @@ _KEYWORD_TABLE = re.compile(
     r"\b(?:from|join|into|update)\s+(select|from|where|table|insert|update|delete|join|order|group)\b",
     re.IGNORECASE,
 )
-_DELETE_NO_FROM = re.compile(r"^\s*delete\s+(?!from\b|low_priority\b|quick\b|ignore\b)\w+\s+where\b",
-                             re.IGNORECASE)
+_DELETE_NO_FROM = re.compile(
+    r"^\s*delete\s+(?!from\b|low_priority\b|quick\b|ignore\b)\w+\s+where\b", re.IGNORECASE
+)
 # syntax one dialect has and the other does not (sqlglot parses both in either)
 _FOREIGN = {
     "mysql": (re.compile(r"\bilike\b|\bgenerate_series\s*\(|\$\$|::\s*[a-z]", re.IGNORECASE),),
@@ -81,18 +106,22 @@ def sql_options(spec: AssertionSpec) -> tuple[str, str, list[str] | None, list[s
         raise ConfigError(f"{spec.type} assertion must have an object value (databaseType, ...)")
     unknown = sorted(set(v) - {"databaseType", "allowedTables", "allowedColumns"})
     if unknown:
-        raise ConfigError(f"{spec.type}: unknown key(s) {unknown} in value "
-                          "(known: databaseType, allowedTables, allowedColumns)")
+        raise ConfigError(
+            f"{spec.type}: unknown key(s) {unknown} in value "
+            "(known: databaseType, allowedTables, allowedColumns)"
+        )
     db = str(v.get("databaseType") or "MySQL")
     dialect = DIALECTS.get(db.lower())
     if dialect is None:
-        raise ConfigError(f"{spec.type}: unknown databaseType '{db}' "
-                          f"(known: {', '.join(sorted(DIALECTS))})")
+        raise ConfigError(
+            f"{spec.type}: unknown databaseType '{db}' (known: {', '.join(sorted(DIALECTS))})"
+        )
     lists = []
     for key in ("allowedTables", "allowedColumns"):
         items = v.get(key)
-        if items is not None and (not isinstance(items, list)
-                                  or not all(isinstance(x, str) for x in items)):
+        if items is not None and (
+            not isinstance(items, list) or not all(isinstance(x, str) for x in items)
+        ):
             raise ConfigError(f"{spec.type}: '{key}' must be a list of strings")
         for pattern in items or ():
             try:
@@ -149,8 +178,9 @@ def _column_patterns(patterns: list[str]) -> list[str]:
     return out
 
 
-def check_sql(text: str, db: str, dialect: str, tables: list[str] | None,
-              columns: list[str] | None) -> tuple[bool, str]:
+def check_sql(
+    text: str, db: str, dialect: str, tables: list[str] | None, columns: list[str] | None
+) -> tuple[bool, str]:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
@@ -163,8 +193,10 @@ def check_sql(text: str, db: str, dialect: str, tables: list[str] | None,
         or _MISSING_COMMA.search(bare) is not None
         or _KEYWORD_TABLE.search(bare) is not None
         or (dialect == "mysql" and _DELETE_NO_FROM.search(bare) is not None)
-        or any(rx.search(sql if rx.pattern.startswith("\\$") else bare)
-               for rx in _FOREIGN.get(dialect, ()))
+        or any(
+            rx.search(sql if rx.pattern.startswith("\\$") else bare)
+            for rx in _FOREIGN.get(dialect, ())
+        )
     )
     if lint:
         return False, syntax
@@ -177,11 +209,15 @@ def check_sql(text: str, db: str, dialect: str, tables: list[str] | None,
     reasons = []
     found_tables, found_columns = authorities(statements)
     if tables is not None and _allowed(found_tables, tables):
-        reasons.append(f"SQL references unauthorized table(s). Found: [{', '.join(found_tables)}]."
-                       f" Allowed: [{', '.join(tables)}].")
+        reasons.append(
+            f"SQL references unauthorized table(s). Found: [{', '.join(found_tables)}]."
+            f" Allowed: [{', '.join(tables)}]."
+        )
     if columns is not None and _allowed(found_columns, _column_patterns(columns)):
-        reasons.append(f"SQL references unauthorized column(s). Found: "
-                       f"[{', '.join(found_columns)}]. Allowed: [{', '.join(columns)}].")
+        reasons.append(
+            f"SQL references unauthorized column(s). Found: "
+            f"[{', '.join(found_columns)}]. Allowed: [{', '.join(columns)}]."
+        )
     if reasons:
         return False, " ".join(reasons)
     return True, "output is valid SQL"
@@ -190,8 +226,11 @@ def check_sql(text: str, db: str, dialect: str, tables: list[str] | None,
 _FENCED = re.compile(r"```(?:sql)?([^`]+)```", re.IGNORECASE)
 
 
-@register("is-sql", description="The output is valid SQL (sqlglot), optionally within "
-          "allow-lists of tables and columns; value: {databaseType, allowedTables, allowedColumns}.")
+@register(
+    "is-sql",
+    description="The output is valid SQL (sqlglot), optionally within "
+    "allow-lists of tables and columns; value: {databaseType, allowedTables, allowedColumns}.",
+)
 def _is_sql(spec: AssertionSpec, build: BuildContext) -> Fn:
     opts = sql_options(spec)
 
@@ -202,8 +241,11 @@ def _is_sql(spec: AssertionSpec, build: BuildContext) -> Fn:
     return fn
 
 
-@register("contains-sql", description="The output holds valid SQL: the first ```sql block if "
-          "there is one, else the whole output (same value as is-sql).")
+@register(
+    "contains-sql",
+    description="The output holds valid SQL: the first ```sql block if "
+    "there is one, else the whole output (same value as is-sql).",
+)
 def _contains_sql(spec: AssertionSpec, build: BuildContext) -> Fn:
     opts = sql_options(spec)
 

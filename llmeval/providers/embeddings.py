@@ -46,8 +46,12 @@ def vectors_of(completion: Completion, n: int) -> list[list[float]]:
     if (
         not isinstance(data, list)
         or len(data) != n
-        or not all(isinstance(v, list) and v and all(
-            isinstance(x, int | float) and not isinstance(x, bool) for x in v) for v in data)
+        or not all(
+            isinstance(v, list)
+            and v
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+            for v in data
+        )
     ):
         raise ValueError(f"expected {n} embedding vector(s)")
     return [[float(x) for x in v] for v in data]
@@ -107,8 +111,9 @@ class PythonEmbeddings:
             text = json.dumps([[float(x) for x in v] for v in got])
         except Exception as e:  # the user's function: its failure is this call's error
             raise ProviderError(f"embedding function failed: {type(e).__name__}: {e}") from None
-        return Completion(text=text, model_id=self.spec.model,
-                          latency_ms=(loop.time() - start) * 1000.0)
+        return Completion(
+            text=text, model_id=self.spec.model, latency_ms=(loop.time() - start) * 1000.0
+        )
 
 
 def create(spec: ModelSpec, root: Path) -> Any:

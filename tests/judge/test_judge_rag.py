@@ -14,32 +14,45 @@ CTX = "Returns are accepted within 30 days. A receipt is required."
 
 
 def statements(*flags: bool) -> str:
-    return json.dumps({"reason": "checked",
-                       "statements": [{"statement": f"s{i}", "supported": f}
-                                      for i, f in enumerate(flags)]})
+    return json.dumps(
+        {
+            "reason": "checked",
+            "statements": [{"statement": f"s{i}", "supported": f} for i, f in enumerate(flags)],
+        }
+    )
 
 
 async def test_faithfulness_is_the_supported_fraction() -> None:
     svc = FakeServices(statements(True, True, False))
-    raw, res = await grade(svc, "context-faithfulness",
-                           vars={"query": "How long?", "context": CTX}, threshold=0.7)
+    raw, res = await grade(
+        svc, "context-faithfulness", vars={"query": "How long?", "context": CTX}, threshold=0.7
+    )
     assert raw.score == pytest.approx(2 / 3) and res.passed is False
     assert "2/3 supported" in raw.reason
     text = user_text(svc.calls[0][0])
     assert CTX in text and "How long?" in text and "30 days" in text
-    _, res = await grade(FakeServices(statements(True, True, False)), "context-faithfulness",
-                         vars={"query": "q", "context": CTX})
+    _, res = await grade(
+        FakeServices(statements(True, True, False)),
+        "context-faithfulness",
+        vars={"query": "q", "context": CTX},
+    )
     assert res.passed is True  # promptfoo's default threshold is 0
 
 
 async def test_context_from_output_or_another_var() -> None:
     svc = FakeServices(statements(True))
-    raw, _ = await grade(svc, "context-relevance", output="Docs: " + CTX,
-                         vars={"query": "How long?"}, context_from="output")
+    raw, _ = await grade(
+        svc,
+        "context-relevance",
+        output="Docs: " + CTX,
+        vars={"query": "How long?"},
+        context_from="output",
+    )
     assert raw.score == 1.0 and "Docs: " in user_text(svc.calls[0][0])
     svc = FakeServices(statements(True, False))
-    raw, _ = await grade(svc, "context-relevance", vars={"query": "q", "docs": CTX},
-                         context_var="docs")
+    raw, _ = await grade(
+        svc, "context-relevance", vars={"query": "q", "docs": CTX}, context_var="docs"
+    )
     assert raw.score == 0.5
     raw, _ = await grade(FakeServices(statements(True)), "context-relevance", vars={"query": "q"})
     assert raw.error and "context is required" in raw.error
@@ -47,8 +60,7 @@ async def test_context_from_output_or_another_var() -> None:
 
 async def test_recall_uses_value_or_expected_as_ground_truth() -> None:
     svc = FakeServices(statements(True, False, False, True))
-    raw, _ = await grade(svc, "context-recall", "30 days with a receipt.",
-                         vars={"context": CTX})
+    raw, _ = await grade(svc, "context-recall", "30 days with a receipt.", vars={"context": CTX})
     assert raw.score == 0.5 and "30 days with a receipt." in user_text(svc.calls[0][0])
     svc = FakeServices(statements(True))
     raw, _ = await grade(svc, "context-recall", expected="Thirty days.", vars={"context": CTX})
@@ -56,8 +68,11 @@ async def test_recall_uses_value_or_expected_as_ground_truth() -> None:
 
 
 async def test_unparseable_listing_is_an_error() -> None:
-    raw, res = await grade(FakeServices('{"statements": [{"supported": "yes"}]}'),
-                           "context-faithfulness", vars={"context": CTX})
+    raw, res = await grade(
+        FakeServices('{"statements": [{"supported": "yes"}]}'),
+        "context-faithfulness",
+        vars={"context": CTX},
+    )
     assert raw.passed is None and raw.error and res.passed is None
 
 
@@ -68,8 +83,9 @@ async def test_g_eval_scores_out_of_ten_with_threshold_07() -> None:
     svc = FakeServices(json.dumps({"steps": ["a"], "score": 6, "reason": "meh"}))
     _, res = await grade(svc, "g-eval", "Coherent and on topic.")
     assert res.passed is False  # 0.6 < default 0.7
-    svc = FakeServices(lambda m: json.dumps(
-        {"score": 10 if "first" in user_text(m) else 4, "reason": "r"}))
+    svc = FakeServices(
+        lambda m: json.dumps({"score": 10 if "first" in user_text(m) else 4, "reason": "r"})
+    )
     raw, _ = await grade(svc, "g-eval", ["first criterion", "second criterion"])
     assert raw.score == pytest.approx(0.7) and len(svc.calls) == 2
     raw, _ = await grade(FakeServices('{"score": 11}'), "g-eval", "x")
@@ -77,8 +93,9 @@ async def test_g_eval_scores_out_of_ten_with_threshold_07() -> None:
 
 
 async def test_closedqa_is_yes_or_no() -> None:
-    raw, res = await grade(FakeServices(verdict(True)), "model-graded-closedqa",
-                           "Mentions 30 days.")
+    _raw, res = await grade(
+        FakeServices(verdict(True)), "model-graded-closedqa", "Mentions 30 days."
+    )
     assert res.passed is True and res.score == 1.0
     _, res = await grade(FakeServices(verdict(False, 0.9)), "model-graded-closedqa", "x")
     assert res.passed is False and res.score == 0.0
@@ -86,8 +103,12 @@ async def test_closedqa_is_yes_or_no() -> None:
 
 @pytest.mark.parametrize(
     ("type_", "value", "opts"),
-    [("context-faithfulness", "x", {}), ("context-recall", None, {"context_from": "input"}),
-     ("g-eval", 3, {}), ("model-graded-closedqa", ["a"], {})],
+    [
+        ("context-faithfulness", "x", {}),
+        ("context-recall", None, {"context_from": "input"}),
+        ("g-eval", 3, {}),
+        ("model-graded-closedqa", ["a"], {}),
+    ],
 )
 async def test_bad_config_is_a_plan_error(type_: str, value: object, opts: dict) -> None:
     with pytest.raises(ConfigError):

@@ -236,7 +236,6 @@ def test_rouge_n_default_threshold_is_075() -> None:
     assert check("rouge-n", "a b c d e f g h", ref).passed is False
 
 
-
 def test_schema_failure_reason_names_the_field() -> None:
     r = check("is-json", '{"latitude": "high", "longitude": [-1]}', LATLON)
     assert r.reason.startswith("JSON does not conform to the provided schema")

@@ -25,24 +25,30 @@ from llmeval.providers.stack import build_stack
 
 
 def services(base_url: str, cache_dir: Path) -> EngineServices:
-    spec = ModelSpec(alias="emb", provider="openai", model="text-embedding-3-small",
-                     base_url=base_url)
+    spec = ModelSpec(
+        alias="emb", provider="openai", model="text-embedding-3-small", base_url=base_url
+    )
     cache = ResponseCache(cache_dir, None)
 
     def embedder_for(s: ModelSpec) -> Any:
         return build_stack(create(s, cache_dir), s, cache=cache, endpoint=base_url)
 
-    return EngineServices(default_judge=None, resolve=lambda name: spec,
-                          provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
-                          load_prompt=bundled_prompt, cost=lambda s, c: None,
-                          embedder_for=embedder_for)
+    return EngineServices(
+        default_judge=None,
+        resolve=lambda name: spec,
+        provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
+        load_prompt=bundled_prompt,
+        cost=lambda s, c: None,
+        embedder_for=embedder_for,
+    )
 
 
 async def run(svc: EngineServices, type_: str, value: Any, output: str, **kw: Any) -> Any:
     negate = type_.startswith("not-")
     opts = {"provider": "emb", **kw.pop("options", {})}
-    spec = AssertionSpec(type=type_.removeprefix("not-"), value=value, negate=negate,
-                         options=opts, **kw)
+    spec = AssertionSpec(
+        type=type_.removeprefix("not-"), value=value, negate=negate, options=opts, **kw
+    )
     defn, fn = registry.build(spec, BuildContext(root=Path.cwd()))
     raw = await fn(ScoreContext(output=output, case=Case(id="c")), svc.for_item())
     return finalize(defn, spec, raw)
@@ -55,12 +61,17 @@ def svc(fake_server: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 async def test_cosine_pass_and_fail(svc: EngineServices, fake_server: FakeLLMServer) -> None:
-    same = await run(svc, "similar", "The capital of France is Paris", "the capital of france is paris")
+    same = await run(
+        svc, "similar", "The capital of France is Paris", "the capital of france is paris"
+    )
     assert same.passed is True and same.score == pytest.approx(1.0)
     far = await run(svc, "similar", "The capital of France is Paris", "bananas grow on trees")
     assert far.passed is False and far.score < 0.75
-    want = similarity("cosine", fake_embedding("bananas grow on trees"),
-                      fake_embedding("The capital of France is Paris"))
+    want = similarity(
+        "cosine",
+        fake_embedding("bananas grow on trees"),
+        fake_embedding("The capital of France is Paris"),
+    )
     assert far.score == pytest.approx(max(0.0, want))
     assert fake_server.count("/v1/embeddings") == 2
 
@@ -82,8 +93,9 @@ async def test_list_takes_the_best_and_not_similar_inverts(svc: EngineServices) 
 
 async def test_threshold_and_metric_variants(svc: EngineServices) -> None:
     r = await run(svc, "similar:dot", "a b c d", "a b c", threshold=0.5)
-    assert r.score == pytest.approx(similarity("dot", fake_embedding("a b c"),
-                                               fake_embedding("a b c d")))
+    assert r.score == pytest.approx(
+        similarity("dot", fake_embedding("a b c"), fake_embedding("a b c d"))
+    )
     e = await run(svc, "similar:euclidean", "hello world", "hello world")
     assert e.score == pytest.approx(1.0)  # distance 0 -> 1 / (1 + 0)
     d = math.dist(fake_embedding("x y"), fake_embedding("z"))
@@ -98,11 +110,15 @@ async def test_provider_error_is_unscored(svc: EngineServices, fake_server: Fake
 
 
 async def test_without_a_model_it_is_skipped(tmp_path: Path) -> None:
-    svc = EngineServices(default_judge=None, resolve=lambda n: None,  # type: ignore[arg-type,return-value]
-                         provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
-                         load_prompt=bundled_prompt, cost=lambda s, c: None)
+    svc = EngineServices(
+        default_judge=None,
+        resolve=lambda n: None,  # type: ignore[arg-type,return-value]
+        provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
+        load_prompt=bundled_prompt,
+        cost=lambda s, c: None,
+    )
     spec = AssertionSpec(type="similar", value="x")
-    defn, fn = registry.build(spec, BuildContext(root=tmp_path))
+    _defn, fn = registry.build(spec, BuildContext(root=tmp_path))
     raw = await fn(ScoreContext(output="x", case=Case(id="c")), svc.for_item())
     assert raw.skipped and "embedding model" in raw.reason
 
@@ -110,10 +126,13 @@ async def test_without_a_model_it_is_skipped(tmp_path: Path) -> None:
 def test_promptfoo_provider_spelling_and_bad_values() -> None:
     from llmeval.errors import ConfigError
 
-    spec = AssertionSpec(type="similar", value="x",
-                         options={"provider": "openai:embedding:text-embedding-3-large"})
+    spec = AssertionSpec(
+        type="similar", value="x", options={"provider": "openai:embedding:text-embedding-3-large"}
+    )
     registry.build(spec, BuildContext(root=Path.cwd()))
-    for bad in (AssertionSpec(type="similar", value=[]),
-                AssertionSpec(type="similar", value="x", options={"provder": "e"})):
+    for bad in (
+        AssertionSpec(type="similar", value=[]),
+        AssertionSpec(type="similar", value="x", options={"provder": "e"}),
+    ):
         with pytest.raises(ConfigError):
             registry.build(bad, BuildContext(root=Path.cwd()))

@@ -12,8 +12,7 @@ from llmeval.errors import ConfigError
 
 XML_OK = "<root><child>Content</child></root>"
 ANALYSIS = (
-    "<analysis><classification>T-shirt</classification><color>Red</color>"
-    "<size>M</size></analysis>"
+    "<analysis><classification>T-shirt</classification><color>Red</color><size>M</size></analysis>"
 )
 
 CASES: list[tuple[str, Any, str, bool]] = [
@@ -23,12 +22,24 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("is-xml", None, "not xml at all", False),
     ("is-xml", "analysis.classification,analysis.color", ANALYSIS, True),
     ("is-xml", ["analysis.classification", "analysis.size"], ANALYSIS, True),
-    ("is-xml", {"requiredElements": ["analysis.classification", "analysis.weight"]}, ANALYSIS,
-     False),
-    ("is-xml", "root.items.item.1", "<root><items><item>a</item><item>b</item></items></root>",
-     True),
-    ("is-xml", "root.items.item.2", "<root><items><item>a</item><item>b</item></items></root>",
-     False),
+    (
+        "is-xml",
+        {"requiredElements": ["analysis.classification", "analysis.weight"]},
+        ANALYSIS,
+        False,
+    ),
+    (
+        "is-xml",
+        "root.items.item.1",
+        "<root><items><item>a</item><item>b</item></items></root>",
+        True,
+    ),
+    (
+        "is-xml",
+        "root.items.item.2",
+        "<root><items><item>a</item><item>b</item></items></root>",
+        False,
+    ),
     ("not-is-xml", None, "plain text", True),
     ("is-xml", None, '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>', False),
     # contains-xml
@@ -38,8 +49,12 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("contains-xml", "analysis.weight", f"Sure!\n\n{ANALYSIS}", False),
     # is-html
     ("is-html", None, "<div><p>Hello</p></div>", True),
-    ("is-html", None, "<!DOCTYPE html><html><head><title>T</title></head><body></body></html>",
-     True),
+    (
+        "is-html",
+        None,
+        "<!DOCTYPE html><html><head><title>T</title></head><body></body></html>",
+        True,
+    ),
     ("is-html", None, "Hello <b>world</b>", False),  # text outside the tags
     ("is-html", None, "just text", False),
     ("is-html", None, '<?xml version="1.0"?><root/>', False),
@@ -69,24 +84,47 @@ CASES: list[tuple[str, Any, str, bool]] = [
     ("is-sql", None, "SELECT col1 col2 col3 FROM table1", False),
     ("is-sql", None, "", False),
     ("is-sql", None, "hello there", False),
-    ("is-sql", {"databaseType": "PostgreSQL"},
-     "SELECT * FROM employees WHERE id = 1 LOCK IN SHARE MODE", False),
-    ("is-sql", {"databaseType": "MySQL"},
-     "SELECT first_name, last_name FROM employees WHERE first_name ILIKE 'john%'", False),
-    ("is-sql", {"databaseType": "PostgreSQL"},
-     "SELECT first_name, last_name FROM employees WHERE first_name ILIKE 'john%'", True),
+    (
+        "is-sql",
+        {"databaseType": "PostgreSQL"},
+        "SELECT * FROM employees WHERE id = 1 LOCK IN SHARE MODE",
+        False,
+    ),
+    (
+        "is-sql",
+        {"databaseType": "MySQL"},
+        "SELECT first_name, last_name FROM employees WHERE first_name ILIKE 'john%'",
+        False,
+    ),
+    (
+        "is-sql",
+        {"databaseType": "PostgreSQL"},
+        "SELECT first_name, last_name FROM employees WHERE first_name ILIKE 'john%'",
+        True,
+    ),
     ("is-sql", {"databaseType": "MySQL"}, "SELECT generate_series(1, 10);", False),
     ("is-sql", {"databaseType": "PostgreSQL"}, 'SELECT DISTINCT "display name" FROM users', True),
-    ("is-sql", {"allowedTables": ["(select|update|insert|delete)::null::departments"]},
-     "SELECT * FROM departments", True),
-    ("is-sql", {"allowedColumns": ["insert::department::dept_name",
-                                   "insert::department::location"]},
-     "INSERT INTO department (dept_name, location) VALUES ('Sales', 'New York')", True),
+    (
+        "is-sql",
+        {"allowedTables": ["(select|update|insert|delete)::null::departments"]},
+        "SELECT * FROM departments",
+        True,
+    ),
+    (
+        "is-sql",
+        {"allowedColumns": ["insert::department::dept_name", "insert::department::location"]},
+        "INSERT INTO department (dept_name, location) VALUES ('Sales', 'New York')",
+        True,
+    ),
     ("not-is-sql", None, "SELECT * FROM orders ORDERY BY order_date", True),
     # contains-sql
     ("contains-sql", None, "Result:\n```sql\nSELECT DISTINCT name FROM users\n```", True),
-    ("contains-sql", None,
-     "Here you go:\n```sql\nSELECT DISTINCT first_name last_name FROM employees\n```", False),
+    (
+        "contains-sql",
+        None,
+        "Here you go:\n```sql\nSELECT DISTINCT first_name last_name FROM employees\n```",
+        False,
+    ),
     ("contains-sql", None, "SELECT id FROM users", True),
 ]
 
@@ -99,15 +137,25 @@ def test_promptfoo_vector(type_: str, value: Any, output: str, passed: bool) -> 
 
 
 def test_sql_allow_list_reasons_match_promptfoo() -> None:
-    r = check("is-sql", "SELECT * FROM employees",
-              {"databaseType": "MySQL",
-               "allowedTables": ["(select|update|insert|delete)::null::departments"]})
-    assert r.reason == ("SQL references unauthorized table(s). Found: [select::null::employees]."
-                        " Allowed: [(select|update|insert|delete)::null::departments].")
-    r = check("is-sql", "SELECT id FROM t",
-              {"allowedColumns": ["select::null::name", "update::null::id"]})
-    assert r.reason == ("SQL references unauthorized column(s). Found: [select::null::id]. "
-                        "Allowed: [select::null::name, update::null::id].")
+    r = check(
+        "is-sql",
+        "SELECT * FROM employees",
+        {
+            "databaseType": "MySQL",
+            "allowedTables": ["(select|update|insert|delete)::null::departments"],
+        },
+    )
+    assert r.reason == (
+        "SQL references unauthorized table(s). Found: [select::null::employees]."
+        " Allowed: [(select|update|insert|delete)::null::departments]."
+    )
+    r = check(
+        "is-sql", "SELECT id FROM t", {"allowedColumns": ["select::null::name", "update::null::id"]}
+    )
+    assert r.reason == (
+        "SQL references unauthorized column(s). Found: [select::null::id]. "
+        "Allowed: [select::null::name, update::null::id]."
+    )
     r = check("is-sql", "SELECT * FROM orders ORDERY BY order_date", {"databaseType": "MySQL"})
     assert r.reason == "SQL statement does not conform to the provided MySQL database syntax."
 
