@@ -5,7 +5,9 @@ Each is one judge call that lists statements with a ``supported`` verdict; the s
 the supported fraction (promptfoo's ratios), and pass is ``score >= threshold``
 (default 0, as promptfoo). The context comes from the ``context`` variable (promptfoo's
 convention), another variable (``context_var``) or the target's output
-(``context_from: output``, for a target that returns its retrieved context); the
+(``context_from: output``, for a target that returns its retrieved context), or
+promptfoo's ``contextTransform`` (a JavaScript expression over ``output`` and
+``context``, run by the ``javascript`` engine, extra ``llmeval[js]``); the
 question from ``query`` (promptfoo) else the prompt's last user message.
 
 ``answer-relevance`` follows promptfoo: the judge writes questions the output answers,
@@ -24,9 +26,10 @@ from llmeval.judge import judge as j
 from llmeval.judge.prompting import _data, as_text, fence, render_messages
 from llmeval.judge.verdict import _one_object
 from llmeval.metrics.base import BuildContext, ScoreContext, Services
+from llmeval.metrics.javascript import compile_script, script_context
 from llmeval.metrics.registry import register
 
-_CONTEXT_OPTIONS = ("context_var", "context_from")
+_CONTEXT_OPTIONS = ("context_var", "context_from", "contextTransform")
 
 
 def parse_statements(text: object) -> tuple[list[dict[str, Any]], str] | None:
@@ -42,6 +45,14 @@ def parse_statements(text: object) -> tuple[list[dict[str, Any]], str] | None:
 
 
 def context_source(spec: AssertionSpec, extra: Any) -> tuple[str, str]:
+    if "contextTransform" in extra:
+        if set(extra) & {"context_var", "context_from"}:
+            raise ConfigError(f"{spec.type}: give 'contextTransform' or 'context_var' / "
+                              "'context_from', not both")
+        code = extra["contextTransform"]
+        if not isinstance(code, str) or not code.strip():
+            raise ConfigError(f"{spec.type}: 'contextTransform' must be a JavaScript expression")
+        return "transform", code
     var = extra.get("context_var", "context")
     source = extra.get("context_from", "vars")
     if not isinstance(var, str) or not var.strip():
@@ -53,8 +64,18 @@ def context_source(spec: AssertionSpec, extra: Any) -> tuple[str, str]:
     return source, var
 
 
-def context_of(ctx: ScoreContext, source: str, var: str) -> str:
-    if source == "output":
+async def context_of(ctx: ScoreContext, source: str, var: str, transform: Any = None) -> str:
+    if source == "transform":
+        from py_mini_racer import JSEvalException
+
+        try:
+            text = await transform(ctx.output, script_context(ctx))
+        except JSEvalException as e:
+            raise j.Unscored(j.error(f"contextTransform failed: {str(e).splitlines()[0]}")) from None
+        if not isinstance(text, str):
+            raise j.Unscored(j.error(
+                f"contextTransform must return a string, got {type(text).__name__}"))
+    elif source == "output":
         text = ctx.output
     else:
         if var not in ctx.vars:
@@ -80,11 +101,15 @@ def _listing(name: str, prompt: str, describe: str, build_vars: Any) -> None:
     def factory(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
         opts = j.judge_options(spec, build, default_prompt=prompt, extra=_CONTEXT_OPTIONS)
         source, var = context_source(spec, opts.extra or {})
+        transform = (
+            compile_script(var, f"{name} contextTransform") if source == "transform" else None
+        )
         if name != "context-recall" and spec.value is not None:
             raise ConfigError(f"{name} takes no 'value' (the context comes from a variable)")
 
         async def run(ctx: ScoreContext, services: Services) -> Score:
-            variables = build_vars(spec, ctx, opts, context_of(ctx, source, var))
+            context = await context_of(ctx, source, var, transform)
+            variables = build_vars(spec, ctx, opts, context)
             j.check_available(services, opts.model)
             template = j.load_template(services, opts.prompt)
             messages = j.build_messages(opts.prompt, lambda: render_messages(template, variables))

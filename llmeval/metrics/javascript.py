@@ -97,6 +97,39 @@ def run_js(engine: Any, code: str, timeout_ms: int, memory_mb: int) -> Any:
         return pool.submit(work).result()
 
 
+def script_context(ctx: ScoreContext, config: Any = None) -> dict[str, Any]:
+    """promptfoo's ``context`` argument, as plain JSON data."""
+    prompt = next((m.content for m in reversed(ctx.messages) if m.role == "user"), None)
+    return {
+        "vars": dict(ctx.vars),
+        "prompt": prompt,
+        "test": {"vars": dict(ctx.vars)},
+        "config": config or {},
+    }
+
+
+def compile_script(code: str, what: str, timeout_ms: int = 1000, memory_mb: int = 64) -> Any:
+    """``async run(output, context) -> value`` for a promptfoo script (an expression or a
+    function body); ConfigError at plan time without the extra or on a syntax error."""
+    import asyncio
+
+    engine = _engine()
+    source = wrap(code)
+    try:
+        run_js(engine, f"typeof {source}", 1000, memory_mb)  # compiles, runs nothing
+    except Exception as e:
+        raise ConfigError(f"{what}: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+
+    async def run(output: str, context: dict[str, Any]) -> Any:
+        call = f"{source}({json.dumps(output)}, {json.dumps(context, default=str)})"
+        text = await asyncio.to_thread(
+            run_js, engine, f"JSON.stringify({call})", timeout_ms, memory_mb
+        )
+        return json.loads(text) if isinstance(text, str) else None
+
+    return run
+
+
 @register(
     "javascript",
     kind="async",
@@ -115,33 +148,16 @@ def javascript(spec: AssertionSpec, build: BuildContext) -> Any:
     for key, v in (("timeout_ms", timeout), ("max_memory_mb", memory)):
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
             raise ConfigError(f"javascript: '{key}' must be a positive integer")
-    engine = _engine()
-    source = wrap(spec.value)
-    try:  # a syntax error is a plan-time error with the assertion's location
-        run_js(engine, f"typeof {source}", 1000, memory)  # compiles the function, runs nothing
-    except Exception as e:
-        raise ConfigError(f"javascript: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+    script = compile_script(spec.value, "javascript", timeout, memory)
 
     async def fn(ctx: ScoreContext, services: Any) -> Score:
-        import asyncio
-
         from py_mini_racer import JSEvalException
 
-        prompt = next((m.content for m in reversed(ctx.messages) if m.role == "user"), None)
-        context = {
-            "vars": dict(ctx.vars),
-            "prompt": prompt,
-            "test": {"vars": dict(ctx.vars)},
-            "config": opts.get("config") or {},
-        }
-        call = f"{source}({json.dumps(ctx.output)}, {json.dumps(context, default=str)})"
         try:
-            result = await asyncio.to_thread(
-                run_js, engine, f"JSON.stringify({call})", timeout, memory
-            )
+            result = await script(ctx.output, script_context(ctx, opts.get("config")))
         except JSEvalException as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             return Score(passed=None, error=f"javascript failed: {type(e).__name__}: {first}")
-        return verdict(json.loads(result) if isinstance(result, str) else None, spec.threshold)
+        return verdict(result, spec.threshold)
 
     return fn

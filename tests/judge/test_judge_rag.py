@@ -113,3 +113,58 @@ async def test_closedqa_is_yes_or_no() -> None:
 async def test_bad_config_is_a_plan_error(type_: str, value: object, opts: dict) -> None:
     with pytest.raises(ConfigError):
         await grade(FakeServices(), type_, value, **opts)
+
+
+class EmbeddingJudge(FakeServices):
+    """The scripted judge plus the fake server's deterministic embeddings."""
+
+    def __init__(self, reply: str, embed_reason: str | None = None) -> None:
+        super().__init__(reply)
+        self.embed_reason = embed_reason
+        self.embedded: list[list[str]] = []
+
+    def embed_available(self, model: str | None) -> str | None:
+        return self.embed_reason
+
+    async def embed(self, texts: list[str], *, model: str | None) -> list[list[float]]:
+        from fakeserver import fake_embedding
+
+        self.embedded.append([model or "", *texts])
+        return [fake_embedding(t) for t in texts]
+
+
+async def test_answer_relevance_is_mean_similarity_of_generated_questions() -> None:
+    from fakeserver import fake_embedding
+
+    from llmeval.metrics.similar import cosine
+
+    qs = ["how long is the return window", "what is the refund policy", "can I return items"]
+    svc = EmbeddingJudge(json.dumps({"questions": qs}))
+    raw, res = await grade(svc, "answer-relevance", vars={"query": "how long is the return window"},
+                           embedder="openai:embedding:text-embedding-3-small", threshold=0.5)
+    want = sum(cosine(fake_embedding("how long is the return window"), fake_embedding(q))
+               for q in qs) / 3
+    assert raw.score == pytest.approx(want)
+    model = "openai:text-embedding-3-small"  # promptfoo's spelling, normalised
+    assert svc.embedded == [[model, "how long is the return window", *qs]]
+    assert res.passed is (want >= 0.5)
+
+
+async def test_answer_relevance_without_embeddings_is_skipped() -> None:
+    svc = EmbeddingJudge(json.dumps({"questions": ["q"]}), embed_reason="no embedding model")
+    raw, _ = await grade(svc, "answer-relevance", vars={"query": "q"})
+    assert raw.skipped and raw.reason == "no embedding model"
+
+
+async def test_context_transform_runs_javascript_over_the_output() -> None:
+    svc = FakeServices(statements(True, False))
+    out = json.dumps({"answer": "30 days", "docs": ["Returns within 30 days.", "Receipt needed."]})
+    raw, _ = await grade(svc, "context-faithfulness", output=out, vars={"query": "q"},
+                         contextTransform="JSON.parse(output).docs.join('\\n')")
+    assert raw.score == 0.5
+    assert "Returns within 30 days.\nReceipt needed." in user_text(svc.calls[0][0])
+    raw, _ = await grade(FakeServices(statements(True)), "context-faithfulness",
+                         output=out, contextTransform="JSON.parse(output).docs.length")
+    assert raw.error and "must return a string" in raw.error
+    with pytest.raises(ConfigError, match="SyntaxError"):
+        await grade(FakeServices(), "context-faithfulness", contextTransform="output.(")
