@@ -136,3 +136,43 @@ def test_promptfoo_provider_spelling_and_bad_values() -> None:
     ):
         with pytest.raises(ConfigError):
             registry.build(bad, BuildContext(root=Path.cwd()))
+
+
+async def test_a_python_function_can_embed(tmp_path: Path) -> None:
+    (tmp_path / "emb.py").write_text(
+        "def embed(texts):\n    return [[float(len(t)), 1.0] for t in texts]\n"
+    )
+    spec = ModelSpec(alias="pyemb", provider="python", model="emb.py:embed")
+    svc = EngineServices(
+        default_judge=None,
+        resolve=lambda name: spec,
+        provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
+        load_prompt=bundled_prompt,
+        cost=lambda s, c: None,
+        embedder_for=lambda s: create(s, tmp_path),
+    )
+    r = await run(svc, "similar:euclidean", "abc", "abcd", options={"provider": "pyemb"})
+    assert r.score == pytest.approx(1 / (1 + 1.0)) and r.passed is False
+
+
+async def test_a_broken_embedding_function_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    # targets are imported once per process by path: a distinct file name
+    (tmp_path / "broken_emb.py").write_text("def embed(texts):\n    return [[1.0]]\n")
+    spec = ModelSpec(alias="pyemb", provider="python", model="broken_emb.py:embed")
+    svc = EngineServices(
+        default_judge=None,
+        resolve=lambda name: spec,
+        provider_for=lambda s: None,  # type: ignore[arg-type,return-value]
+        load_prompt=bundled_prompt,
+        cost=lambda s, c: None,
+        embedder_for=lambda s: create(s, tmp_path),
+    )
+    r = await run(svc, "similar", "abc", "abcd", options={"provider": "pyemb"})
+    assert r.passed is None and r.details and r.details.get("error") is True
+
+
+def test_a_chat_only_provider_cannot_embed(tmp_path: Path) -> None:
+    from llmeval.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot embed"):
+        create(ModelSpec(alias="a", provider="anthropic", model="claude"), tmp_path)
