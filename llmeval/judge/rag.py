@@ -47,8 +47,9 @@ def parse_statements(text: object) -> tuple[list[dict[str, Any]], str] | None:
 def context_source(spec: AssertionSpec, extra: Any) -> tuple[str, str]:
     if "contextTransform" in extra:
         if set(extra) & {"context_var", "context_from"}:
-            raise ConfigError(f"{spec.type}: give 'contextTransform' or 'context_var' / "
-                              "'context_from', not both")
+            raise ConfigError(
+                f"{spec.type}: give 'contextTransform' or 'context_var' / 'context_from', not both"
+            )
         code = extra["contextTransform"]
         if not isinstance(code, str) or not code.strip():
             raise ConfigError(f"{spec.type}: 'contextTransform' must be a JavaScript expression")
@@ -71,10 +72,13 @@ async def context_of(ctx: ScoreContext, source: str, var: str, transform: Any = 
         try:
             text = await transform(ctx.output, script_context(ctx))
         except JSEvalException as e:
-            raise j.Unscored(j.error(f"contextTransform failed: {str(e).splitlines()[0]}")) from None
+            raise j.Unscored(
+                j.error(f"contextTransform failed: {str(e).splitlines()[0]}")
+            ) from None
         if not isinstance(text, str):
-            raise j.Unscored(j.error(
-                f"contextTransform must return a string, got {type(text).__name__}"))
+            raise j.Unscored(
+                j.error(f"contextTransform must return a string, got {type(text).__name__}")
+            )
     elif source == "output":
         text = ctx.output
     else:

@@ -23,7 +23,9 @@ def project(tmp_path: Path, suite: str) -> Path:
 
 
 def test_bad_child_of_an_assert_set_is_located(tmp_path: Path) -> None:
-    root = project(tmp_path, """\
+    root = project(
+        tmp_path,
+        """\
         prompt: echoer
         cases:
           - vars: {text: hi}
@@ -34,7 +36,8 @@ def test_bad_child_of_an_assert_set_is_located(tmp_path: Path) -> None:
                     value: hi
                   - type: contians
                     value: x
-        """)
+        """,
+    )
     out = llmeval("validate", cwd=root)
     assert out.returncode == 4, out.stderr
     line = next(ln for ln in out.stderr.splitlines() if "contians" in ln)
@@ -43,35 +46,44 @@ def test_bad_child_of_an_assert_set_is_located(tmp_path: Path) -> None:
 
 
 def test_promptfoo_only_type_says_what_to_use(tmp_path: Path) -> None:
-    root = project(tmp_path, """\
+    root = project(
+        tmp_path,
+        """\
         prompt: echoer
         cases:
           - vars: {text: hi}
             assert:
               - type: model-graded-factuality
-        """)
+        """,
+    )
     out = llmeval("validate", cwd=root)
     assert out.returncode == 4
     assert "suites/s.yaml:5:" in out.stderr and "llmeval's 'factuality'" in out.stderr
 
 
 def test_javascript_syntax_error_is_located(tmp_path: Path) -> None:
-    root = project(tmp_path, """\
+    root = project(
+        tmp_path,
+        """\
         prompt: echoer
         cases:
           - vars: {text: hi}
             assert:
               - type: javascript
                 value: "output.("
-        """)
+        """,
+    )
     out = llmeval("validate", cwd=root)
     assert out.returncode == 4
-    assert any(ln.startswith("suites/s.yaml:6:") and "SyntaxError" in ln
-               for ln in out.stderr.splitlines()), out.stderr
+    assert any(
+        ln.startswith("suites/s.yaml:6:") and "SyntaxError" in ln for ln in out.stderr.splitlines()
+    ), out.stderr
 
 
 def test_run_scores_structure_js_and_sets(tmp_path: Path) -> None:
-    root = project(tmp_path, """\
+    root = project(
+        tmp_path,
+        """\
         prompt: echoer
         cases:
           - id: sql
@@ -95,11 +107,14 @@ def test_run_scores_structure_js_and_sets(tmp_path: Path) -> None:
             vars: {text: "plain words"}
             assert:
               - type: contains-html
-        """)
+        """,
+    )
     out = llmeval("run", "--run-id", "r1", cwd=root)
     assert out.returncode == 1, out.stdout + out.stderr  # one case fails
-    rows = [json.loads(x) for x in
-            (root / ".llmeval" / "runs" / "r1" / "results.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x)
+        for x in (root / ".llmeval" / "runs" / "r1" / "results.jsonl").read_text().splitlines()
+    ]
     status = {r["case_id"]: r["status"] for r in rows}
     assert status == {"sql": "pass", "xml": "pass", "failing": "fail"}
     xml = next(r for r in rows if r["case_id"] == "xml")

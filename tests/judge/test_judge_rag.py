@@ -140,10 +140,17 @@ async def test_answer_relevance_is_mean_similarity_of_generated_questions() -> N
 
     qs = ["how long is the return window", "what is the refund policy", "can I return items"]
     svc = EmbeddingJudge(json.dumps({"questions": qs}))
-    raw, res = await grade(svc, "answer-relevance", vars={"query": "how long is the return window"},
-                           embedder="openai:embedding:text-embedding-3-small", threshold=0.5)
-    want = sum(cosine(fake_embedding("how long is the return window"), fake_embedding(q))
-               for q in qs) / 3
+    raw, res = await grade(
+        svc,
+        "answer-relevance",
+        vars={"query": "how long is the return window"},
+        embedder="openai:embedding:text-embedding-3-small",
+        threshold=0.5,
+    )
+    want = (
+        sum(cosine(fake_embedding("how long is the return window"), fake_embedding(q)) for q in qs)
+        / 3
+    )
     assert raw.score == pytest.approx(want)
     model = "openai:text-embedding-3-small"  # promptfoo's spelling, normalised
     assert svc.embedded == [[model, "how long is the return window", *qs]]
@@ -159,12 +166,21 @@ async def test_answer_relevance_without_embeddings_is_skipped() -> None:
 async def test_context_transform_runs_javascript_over_the_output() -> None:
     svc = FakeServices(statements(True, False))
     out = json.dumps({"answer": "30 days", "docs": ["Returns within 30 days.", "Receipt needed."]})
-    raw, _ = await grade(svc, "context-faithfulness", output=out, vars={"query": "q"},
-                         contextTransform="JSON.parse(output).docs.join('\\n')")
+    raw, _ = await grade(
+        svc,
+        "context-faithfulness",
+        output=out,
+        vars={"query": "q"},
+        contextTransform="JSON.parse(output).docs.join('\\n')",
+    )
     assert raw.score == 0.5
     assert "Returns within 30 days.\nReceipt needed." in user_text(svc.calls[0][0])
-    raw, _ = await grade(FakeServices(statements(True)), "context-faithfulness",
-                         output=out, contextTransform="JSON.parse(output).docs.length")
+    raw, _ = await grade(
+        FakeServices(statements(True)),
+        "context-faithfulness",
+        output=out,
+        contextTransform="JSON.parse(output).docs.length",
+    )
     assert raw.error and "must return a string" in raw.error
     with pytest.raises(ConfigError, match="SyntaxError"):
         await grade(FakeServices(), "context-faithfulness", contextTransform="output.(")
