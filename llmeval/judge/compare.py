@@ -150,3 +150,39 @@ async def select_best(
         )
         for i in range(len(outputs))
     ]
+
+
+COMPARED = ("select-best", "max-score")
+
+
+async def comparison_pass(
+    specs: Sequence[AssertionSpec],
+    outputs: Sequence[str],
+    results: Sequence[Sequence[AssertionResult]],
+    services: Services,
+    ctx: ScoreContext,
+) -> list[list[AssertionResult]]:
+    """What the engine calls once per case, when every prompt x model result of it is in.
+
+    ``specs`` are the case's assertions; ``outputs[i]`` and ``results[i]`` belong to one
+    result (same order). Returns, per result, the finalized ``select-best`` /
+    ``max-score`` results that replace their deferred (skipped) placeholders; with a
+    single output there is nothing to compare and the placeholders stay.
+    """
+    from llmeval.metrics import registry
+    from llmeval.metrics.apply import finalize
+
+    out: list[list[AssertionResult]] = [[] for _ in outputs]
+    if len(outputs) < 2:
+        return out
+    for spec in specs:
+        if spec.type not in COMPARED:
+            continue
+        defn = registry.get(spec.type)
+        if spec.type == "max-score":
+            scores = max_score(spec, results)
+        else:
+            scores = await select_best(spec, outputs, services, ctx)
+        for i, score in enumerate(scores):
+            out[i].append(finalize(defn, spec, score))
+    return out

@@ -50,3 +50,22 @@ async def test_select_best_asks_once_with_every_output() -> None:
     assert len(svc.calls) == 1 and "short" in user_text(svc.calls[0][0])
     bad = await select_best(spec, ["a", "b"], FakeServices('{"best": 7}'), ctx)
     assert all(s.passed is None and s.error for s in bad)
+
+
+async def test_comparison_pass_replaces_the_placeholders() -> None:
+    from llmeval.judge.compare import comparison_pass
+
+    specs = [
+        AssertionSpec(type="contains", value="a"),
+        AssertionSpec(type="max-score"),
+        AssertionSpec(type="select-best", value="Best.", negate=True),
+    ]
+    svc = FakeServices(json.dumps({"best": 1, "reason": "r"}))
+    ctx = ScoreContext(output="", case=Case(id="c"))
+    got = await comparison_pass(
+        specs, ["a", "b"], [[res("contains", 1)], [res("contains", 0)]], svc, ctx
+    )
+    assert [[r.type for r in rs] for rs in got] == [["max-score", "not-select-best"]] * 2
+    assert [rs[0].passed for rs in got] == [True, False]
+    assert [rs[1].passed for rs in got] == [False, True]  # not- applied centrally
+    assert await comparison_pass(specs, ["a"], [[res("contains", 1)]], svc, ctx) == [[]]
