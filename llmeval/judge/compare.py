@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from llmeval.domain.record import AssertionResult, Score
+from llmeval.domain.record import UNAVAILABLE, AssertionResult, Score
 from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError
 from llmeval.judge import judge as j
@@ -34,7 +34,7 @@ DEFERRED = "decided in the comparison pass over this case's outputs"
 
 def _deferred(spec: AssertionSpec, build: BuildContext) -> Any:
     async def fn(ctx: ScoreContext, services: Services) -> Score:
-        return Score(passed=None, skipped=True, reason=DEFERRED)
+        return Score(passed=None, skipped=True, reason=DEFERRED, kind="deferred")
 
     return fn
 
@@ -128,7 +128,7 @@ async def select_best(
     opts = j.judge_options(spec, BuildContext(root=Path(".")), default_prompt=SELECT_BEST)
     reason = services.judge_available(opts.model)
     if reason is not None:
-        return [Score(passed=None, skipped=True, reason=reason) for _ in outputs]
+        return [Score(passed=None, skipped=True, reason=reason, kind=UNAVAILABLE) for _ in outputs]
     listing = "\n\n".join(fence(f"OUTPUT {i + 1}", o) for i, o in enumerate(outputs))
     try:
         template = j.load_template(services, opts.prompt)

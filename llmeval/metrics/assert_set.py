@@ -92,8 +92,13 @@ def assert_set(spec: AssertionSpec, build: BuildContext) -> Any:
         if failed:
             reason += "; failed: " + ", ".join(failed)
         if status == ERROR:
-            broken = next(r for r in results if r.details and r.details.get("error"))
-            return Score(passed=None, error=f"{broken.type}: {broken.reason}", details=parts)
+            broken = next(r for r in results if r.status == ERROR)
+            return Score(
+                passed=None,
+                error=f"{broken.type}: {broken.reason}",
+                details=parts,
+                kind=broken.kind,
+            )
         if status == SKIPPED:
             return Score(
                 passed=None, skipped=True, reason="every assertion was skipped", details=parts

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from llmeval.domain.record import Score
+from llmeval.domain.record import UNAVAILABLE, Score
 from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError, ProviderError
 from llmeval.metrics.base import BuildContext, ScoreContext, Services
@@ -62,7 +62,7 @@ async def embed_all(
 
     reason = services.embed_available(model)
     if reason is not None:
-        raise j.Unscored(Score(passed=None, skipped=True, reason=reason))
+        raise j.Unscored(Score(passed=None, skipped=True, reason=reason, kind=UNAVAILABLE))
     try:
         return await services.embed(texts, model=model)
     except ProviderError as e:
@@ -70,7 +70,7 @@ async def embed_all(
             Score(
                 passed=None,
                 error=f"embedding call failed ({e.kind}): {e.message}",
-                details={"error_kind": e.kind},
+                kind=e.kind,
             )
         ) from None
 

@@ -13,7 +13,7 @@ from llmeval.metrics.base import ScoreContext
 
 
 def res(type_: str, score: float) -> AssertionResult:
-    return AssertionResult(type=type_, passed=score >= 0.5, score=score)
+    return AssertionResult(type=type_, status="pass" if score >= 0.5 else "fail", score=score)
 
 
 def test_max_score_picks_the_best_aggregate() -> None:

@@ -106,7 +106,7 @@ async def test_threshold_and_metric_variants(svc: EngineServices) -> None:
 async def test_provider_error_is_unscored(svc: EngineServices, fake_server: FakeLLMServer) -> None:
     fake_server.fail_next("auth", path="/v1/embeddings")
     r = await run(svc, "similar", "hello", "hello")
-    assert r.passed is None and r.details and r.details.get("error") is True
+    assert r.status == "error"
 
 
 async def test_without_a_model_it_is_skipped(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ async def test_a_broken_embedding_function_is_an_error_not_a_pass(tmp_path: Path
         embedder_for=lambda s: create(s, tmp_path),
     )
     r = await run(svc, "similar", "abc", "abcd", options={"provider": "pyemb"})
-    assert r.passed is None and r.details and r.details.get("error") is True
+    assert r.status == "error"
 
 
 def test_a_chat_only_provider_cannot_embed(tmp_path: Path) -> None:
