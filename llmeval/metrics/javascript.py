@@ -38,7 +38,8 @@ def _engine() -> Any:
 
 def wrap(code: str) -> str:
     """promptfoo: a multi-line value is a function body, else an expression."""
-    body = code if "\n" in code.strip() else f"return ({code});"
+    one_line = code.strip().rstrip(";").rstrip()  # promptfoo accepts `output.length < 9;`
+    body = code if "\n" in code.strip() else f"return ({one_line});"
     return f"(function(output, context) {{\n{body}\n}})"
 
 

@@ -28,6 +28,7 @@ from llmeval.errors import ConfigError
         ),
         ("({pass: true, score: 0.4, reason: 'ok'})", "x", {"threshold": 0.5}, False, 0.4),
         ("JSON.parse(output).answer === 42", '{"answer": 42}', {}, True, 1.0),
+        ("output.length < 9;", "abc", {}, True, 1.0),  # a trailing semicolon, as promptfoo
         ("not-output.includes('x')", "abc", {}, True, 1.0),
     ],
 )
