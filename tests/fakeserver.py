@@ -5,6 +5,7 @@ Used by the test suite (real SDKs talk to it over HTTP) and by the benchmarks::
     python tests/fakeserver.py --port 8765 --latency-ms 50 [--fault-rate 0.2]
 
 Endpoints: OpenAI ``POST /v1/chat/completions``, ``POST /v1/moderations``,
+``POST /v1/embeddings`` (deterministic bag-of-words vectors),
 ``GET /v1/models``; Anthropic ``POST /v1/messages``,
 ``POST /v1/messages/count_tokens``; control ``GET /_fake/stats``,
 ``POST /_fake/reset`` (for a server in another process).
@@ -443,6 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"input_tokens": count_words(body)}, {}
         if path == "/v1/moderations" and self.command == "POST":
             return 200, _moderation(self.fake, body), {}
+        if path == OPENAI_EMBEDDINGS and self.command == "POST":
+            return 200, _embeddings(body), {}
         if path == "/v1/models" and self.command == "GET":
             return 200, _models(anthropic), {}
         return 404, _error_body(anthropic, "not_found_error", f"no route {path}"), {}
@@ -532,6 +535,40 @@ def _moderation(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, Any]:
             }
         )
     return {"id": "modr-fake", "model": "omni-moderation-latest", "results": results}
+
+
+OPENAI_EMBEDDINGS = "/v1/embeddings"
+EMBED_DIM = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """Deterministic bag-of-words vector: texts sharing words point the same way."""
+    import hashlib
+    import math
+    import re
+
+    vec = [0.0] * EMBED_DIM
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vec[int(hashlib.sha256(word.encode()).hexdigest(), 16) % EMBED_DIM] += 1.0
+    norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+    return [x / norm for x in vec]
+
+
+def _embeddings(body: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI ``POST /v1/embeddings`` with float vectors (list or single input)."""
+    inputs = body.get("input")
+    texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    data = [
+        {"object": "embedding", "index": i, "embedding": fake_embedding(str(t))}
+        for i, t in enumerate(texts)
+    ]
+    tokens = sum(len(str(t).split()) for t in texts)
+    return {
+        "object": "list",
+        "data": data,
+        "model": body.get("model", "fake-embed"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
 
 
 def _models(anthropic: bool) -> dict[str, Any]:

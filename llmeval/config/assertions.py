@@ -54,7 +54,7 @@ class AssertionChecker:
         from llmeval.metrics.base import BuildContext
 
         self.ctx = BuildContext(root=root, judge=judge)
-        self._seen: dict[str, tuple[type[ConfigError], str, bool] | None] = {}
+        self._seen: dict[str, tuple[type[ConfigError], str, bool, Location | None] | None] = {}
 
     def in_folder(self, suite_dir: Path) -> AssertionChecker:
         """The checker for one suite: files it names are looked for in its folder first.
@@ -80,24 +80,29 @@ class AssertionChecker:
         found = self._seen[key]
         if found is None:
             return None
-        cls, message, about_type = found
+        cls, message, about_type, inner = found
         where = spec.location
+        if inner is not None and inner != spec.location:
+            return cls(message, inner)  # a nested assertion (assert-set) located itself
         if isinstance(raw, YamlMap):
             field = "type" if about_type else "value"
             if field in raw:
                 where = raw.value_location(field)
         return cls(message, where)
 
-    def _build(self, spec: AssertionSpec) -> tuple[type[ConfigError], str, bool] | None:
+    def _build(
+        self, spec: AssertionSpec
+    ) -> tuple[type[ConfigError], str, bool, Location | None] | None:
         from llmeval.metrics import registry
 
         try:
             registry.build(spec, self.ctx)
         except ConfigError as e:
-            return type(e), e.message, e.message.startswith("unknown assertion type")
+            about_type = e.message.startswith("unknown assertion type")
+            return type(e), e.message, about_type, e.location
         except Exception as e:  # a metric factory bug must still not become a traceback
             msg = f"assertion '{spec.name}' could not be set up: {type(e).__name__}: {e}"
-            return ConfigError, msg, False
+            return ConfigError, msg, False, None
         return None
 
 

@@ -24,7 +24,10 @@ class EngineServices:
         provider_for: Callable[[ModelSpec], Provider],
         load_prompt: Callable[[str], PromptTemplate],
         cost: Callable[[ModelSpec, Completion], float | None],
+        embedder_for: Callable[[ModelSpec], Provider] | None = None,
     ) -> None:
+        self._embedder_for = embedder_for
+        self._embedders: dict[str, tuple[ModelSpec, Provider] | str] = {}
         self.default_judge = default_judge
         self._resolve = resolve
         self._provider_for = provider_for
@@ -75,6 +78,42 @@ class EngineServices:
         completion = await provider.complete(request)
         return completion, self._cost(spec, completion)
 
+    def _get_embedder(self, model: str | None) -> tuple[ModelSpec, Provider] | str:
+        if not model:
+            return "no embedding model: set 'provider' on the assertion"
+        if self._embedder_for is None:
+            return "embeddings are not available in this run"
+        if model not in self._embedders:
+            try:
+                spec = self._resolve(model)
+                self._embedders[model] = (spec, self._embedder_for(spec))
+            except LLMEvalError as e:
+                msg = e.message if isinstance(e, ConfigError) else str(e)
+                self._embedders[model] = f"embedding model '{model}' unavailable: {msg}"
+        return self._embedders[model]
+
+    def embed_available(self, model: str | None) -> str | None:
+        got = self._get_embedder(model)
+        return got if isinstance(got, str) else None
+
+    async def complete_embed(
+        self, texts: list[str], model: str | None
+    ) -> tuple[list[list[float]], Completion, float | None]:
+        from llmeval.providers.embeddings import embed_request, vectors_of
+
+        got = self._get_embedder(model)
+        if isinstance(got, str):
+            raise ConfigError(got)
+        spec, provider = got
+        completion = await provider.complete(embed_request(spec, texts))
+        try:
+            vectors = vectors_of(completion, len(texts))
+        except ValueError as e:
+            from llmeval.errors import ProviderError
+
+            raise ProviderError(f"embedding reply unusable: {e}") from None
+        return vectors, completion, self._cost(spec, completion)
+
     def for_item(self) -> ItemServices:
         return ItemServices(self)
 
@@ -108,6 +147,21 @@ class ItemServices:
                 self.spent_usd += cost
         self.all_cached = self.all_cached and completion.cached
         return completion
+
+    def embed_available(self, model: str | None) -> str | None:
+        return self._run.embed_available(model)
+
+    async def embed(self, texts: list[str], *, model: str | None) -> list[list[float]]:
+        """Vectors for ``texts`` (cached, retried, costed like judge calls)."""
+        vectors, completion, cost = await self._run.complete_embed(texts, model)
+        self.tokens = self.tokens or {"input": 0, "output": 0}
+        self.tokens["input"] += completion.input_tokens
+        if cost is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + cost
+            if not completion.cached:
+                self.spent_usd += cost
+        self.all_cached = self.all_cached and completion.cached
+        return vectors
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._run, name)

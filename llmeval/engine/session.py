@@ -128,6 +128,7 @@ def make_services(
         default_judge=project.settings.judge,
         resolve=lambda name: resolve_model(project.settings, name),
         provider_for=factory.get,
+        embedder_for=factory.get_embedder,
         load_prompt=prompt_loader(project),
         cost=cost or cost_fn(),
     )

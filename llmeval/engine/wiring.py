@@ -36,25 +36,36 @@ class ProviderFactory:
         if hit is not None:
             return hit
         base = registry.create(spec, self.project.root)
+        stack = self._stacks[spec.alias] = self._wrap(base, spec)
+        return stack
+
+    def get_embedder(self, spec: ModelSpec) -> Provider:
+        """The embedding stack of ``spec``: same cache, retries and limits as ``get``."""
+        key = f"{spec.alias}#embed"
+        hit = self._stacks.get(key)
+        if hit is not None:
+            return hit
+        from llmeval.providers import embeddings
+
+        stack = self._stacks[key] = self._wrap(embeddings.create(spec, self.project.root), spec)
+        return stack
+
+    def _wrap(self, base: Provider, spec: ModelSpec) -> Provider:
         self._bases.append(base)
         if spec.is_local:
-            # local code: nothing to cache, retry or rate-limit
-            stack: Provider = base
-        else:
-            from llmeval.providers.stack import build_stack
+            return base  # local code: nothing to cache, retry or rate-limit
+        from llmeval.providers.stack import build_stack
 
-            stack = build_stack(
-                base,
-                spec,
-                cache=self._response_cache(),
-                cache_mode=self.cache_mode,
-                retries=self.settings.retries,
-                timeout_s=spec.timeout_s or self.settings.timeout_s,
-                deadline_s=self.settings.deadline_s,
-                endpoint=spec.base_url or spec.provider,
-            )
-        self._stacks[spec.alias] = stack
-        return stack
+        return build_stack(
+            base,
+            spec,
+            cache=self._response_cache(),
+            cache_mode=self.cache_mode,
+            retries=self.settings.retries,
+            timeout_s=spec.timeout_s or self.settings.timeout_s,
+            deadline_s=self.settings.deadline_s,
+            endpoint=spec.base_url or spec.provider,
+        )
 
     def estimator(self) -> Callable[[Any], float]:
         """Upper-bound cost of one work item, generation and judge calls, for --max-cost."""

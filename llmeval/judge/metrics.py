@@ -62,7 +62,9 @@ def _context(ctx: ScoreContext, var: str | None) -> Any:
     "llm-rubric",
     kind="async",
     judge=True,
-    threshold="min",
+    # promptfoo: with a threshold the judge's pass AND score >= threshold are required,
+    # so this metric decides pass itself (``both``) instead of the score-only "min" rule
+    threshold="custom",
     requires_value=True,
     description="An LLM judge grades the output against a rubric, or each of several criteria.",
 )
@@ -103,8 +105,13 @@ def llm_rubric(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
             score, details = await one(
                 ctx, services, j.render_author("rubric", criteria[0][1], ctx), template
             )
-            return Score(score.passed, score.score, score.reason, details=details or None)
-        return await _multi(ctx, services, template, one)
+            got = Score(score.passed, score.score, score.reason, details=details or None)
+            return both(got, spec.threshold)
+        got = await _multi(ctx, services, template, one)
+        if spec.threshold is None or got.passed is None or got.score is None:
+            return got
+        # llmeval's criteria: a threshold on the mean replaces "every criterion passes"
+        return Score(got.score >= spec.threshold, got.score, got.reason, details=got.details)
 
     async def _multi(ctx: ScoreContext, services: Services, template: Any, one: Any) -> Score:
         # a list criterion is its own name; a mapping's name is shown before its text
@@ -148,6 +155,16 @@ def llm_rubric(spec: AssertionSpec, build: BuildContext) -> j.AsyncFn:
         )
 
     return j.guarded(run)
+
+
+def both(got: Score, threshold: float | None) -> Score:
+    """promptfoo's llm-rubric verdict: the judge's pass, and score >= threshold if one is set."""
+    if got.passed is None or threshold is None or got.score is None:
+        return got
+    if got.passed and got.score < threshold:
+        reason = f"score {got.score:.2f} is below the threshold {threshold}: {got.reason}"
+        return Score(False, got.score, reason, details=got.details)
+    return got
 
 
 def _claims_outcome(raw: dict[str, Any]) -> tuple[bool, float, list[str]] | None:

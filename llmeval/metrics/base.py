@@ -71,6 +71,14 @@ class Services(Protocol):
         """A judge prompt from the project's library, else the bundled default."""
         ...
 
+    def embed_available(self, model: str | None) -> str | None:
+        """None if ``model`` can embed, else a one-line reason why not."""
+        ...
+
+    async def embed(self, texts: list[str], *, model: str | None) -> list[list[float]]:
+        """Embedding vectors (cached, retried, costed); raises ``ProviderError``."""
+        ...
+
 
 SyncMetric = Callable[[ScoreContext], Score]
 AsyncMetric = Callable[[ScoreContext, Services], Awaitable[Score]]

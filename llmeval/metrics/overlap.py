@@ -91,7 +91,8 @@ def _shown(value: float, limit: str) -> str:
     "rouge-n",
     threshold="min",
     default_threshold=0.75,
-    description="promptfoo's ROUGE-N (n-gram recall vs the reference), default threshold 0.75",
+    description="promptfoo's ROUGE-N (js-rouge 3.2: n-gram F1 vs the reference), "
+    "default threshold 0.75",
 )
 def _rouge_n(spec: AssertionSpec, build: BuildContext) -> Fn:
     opts = check_options(spec, "n")

@@ -19,7 +19,15 @@ _MODULES = (
     "llmeval.metrics.labels",
     "llmeval.metrics.custom",
     "llmeval.metrics.safety",
+    "llmeval.metrics.markup",
+    "llmeval.metrics.sql",
+    "llmeval.metrics.similar",
+    "llmeval.metrics.javascript",
+    "llmeval.metrics.assert_set",
     "llmeval.judge.metrics",
+    "llmeval.judge.rag",
+    "llmeval.judge.geval",
+    "llmeval.judge.compare",
 )
 _loaded = False
 
@@ -56,9 +64,18 @@ def get(type_name: str) -> MetricDef:
     try:
         return _METRICS[type_name]
     except KeyError:
-        close = difflib.get_close_matches(type_name, list(_METRICS), n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(f"unknown assertion type '{type_name}'{hint}") from None
+        raise ConfigError(f"unknown assertion type '{type_name}'{_hint(type_name)}") from None
+
+
+def _hint(type_name: str) -> str:
+    """What to say after "unknown assertion type": promptfoo's own names first."""
+    from llmeval.metrics.promptfoo_names import suggestion
+
+    known = suggestion(type_name)
+    if known is not None:
+        return f" ({known})"
+    close = difflib.get_close_matches(type_name, list(_METRICS), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def build(spec: AssertionSpec, ctx: BuildContext) -> tuple[MetricDef, Callable[..., object]]:

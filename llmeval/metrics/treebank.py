@@ -1,16 +1,17 @@
-"""promptfoo's ``rouge-n``: js-rouge's ROUGE-N, ported so scores match promptfoo's.
+"""promptfoo's ``rouge-n``: js-rouge 3.2.0's ROUGE-N, ported so scores match promptfoo's.
 
-js-rouge tokenises with a Penn Treebank tokenizer (case-sensitive), and scores
-``|set(candidate n-grams) ∩ set(reference n-grams)| / len(reference n-grams)`` — a
-recall over the reference's n-gram list with a *set* intersection. We keep that
-exactly so promptfoo users get the same pass/fail; ``rouge-1/2/l`` use rouge-score.
+promptfoo 0.123 calls ``rouge.n(output, value, {})`` from js-rouge ^3.2.0. Since
+js-rouge 3.1 that is an **F1** over n-grams (precision against the candidate, recall
+against the reference; before 3.1 it was recall only), still case-sensitive by
+default, with a *set* intersection of n-grams and the Penn Treebank tokenizer below.
+A text with fewer tokens than ``n`` is an error in js-rouge (``RangeError``);
+``rouge-1/2/l`` use rouge-score instead.
 """
 
 from __future__ import annotations
 
 import re
 
-_QUOTES = re.compile(r"``|''|\"")
 _CONTRACTIONS = [
     re.compile(p, re.IGNORECASE)
     for p in (
@@ -26,70 +27,60 @@ _CONTRACTIONS = [
         r" ('t)(was)\b",
     )
 ]
-_STEPS = [
-    (re.compile(r"\.{3}"), " ... "),
-    (re.compile(r"[:,](?!\d)"), r" \g<0> "),
+_STEPS = [  # js-rouge 3.2.0 treeBankTokenize, in its order
+    (re.compile(r'^"'), " `` "),
+    (re.compile(r'([ (\[{<])"'), r"\1 `` "),
+    (re.compile(r"\.\.\.*"), " ... "),
     (re.compile(r"[;@#$%&]"), r" \g<0> "),
-    # a final period (not an acronym like "U.S.") and any closing brackets/quotes after it
-    (re.compile(r"([^.])(?<!\b[A-Za-z]\.[A-Za-z])(\.)([\])}>'\s]*)\Z"), r"\1 \2\3 "),
-    (re.compile(r"[?!]"), r" \g<0> "),
+    (re.compile(r"([^.])(\.)([\])}>\"']*)\s*$"), r"\1 \2\3 "),
+    (re.compile(r"[,?!]"), r" \g<0> "),
     (re.compile(r"[\][(){}<>]"), r" \g<0> "),
-    (re.compile(r"--"), " -- "),
+    (re.compile(r"---*"), " -- "),
 ]
-_APOSTROPHES = [
+_QUOTES = [
+    (re.compile(r'"'), " '' "),
     (re.compile(r"([^'])' "), r"\1 ' "),
     (re.compile(r"'([sSmMdD]) "), r" '\1 "),
     (re.compile(r"('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) "), r" \1 "),
 ]
 
 
-def _opens(text: str, i: int, inside: bool) -> bool:
-    return not inside and (i == 0 or text[i - 1] in " ([{<")
-
-
-def _classify_quotes(text: str) -> str:
-    """Opening double quotes become ``, closing ones ''."""
-    inside = False
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal inside
-        q, i = m.group(0), m.start()
-        nxt = _QUOTES.search(text, i + 2)
-        after = text[i + 2] if i + 2 < len(text) else ""
-        inside = q == "``" or (
-            _opens(text, i, inside)
-            and (
-                q == '"' or (i > 0 and after.isalnum() and nxt is not None and nxt.group(0) == "''")
-            )
-        )
-        return " `` " if inside else " '' "
-
-    return _QUOTES.sub(repl, text)
-
-
 def tokenize(text: str) -> list[str]:
-    text = " ".join(text.split())
     if not text:
         return []
-    parse = _classify_quotes(text)
+    parse = text
     for rx, rep in _STEPS:
         parse = rx.sub(rep, parse)
     parse = f" {parse} "
-    for rx, rep in _APOSTROPHES:
+    for rx, rep in _QUOTES:
         parse = rx.sub(rep, parse)
     for rx in _CONTRACTIONS:
         parse = rx.sub(r" \1 \2 ", parse, count=1)
-    return parse.split()
+    parse = re.sub(r" {2,}", " ", parse)
+    parse = re.sub(r"^ | $", "", parse)
+    return parse.split(" ")
 
 
 def ngrams(tokens: list[str], n: int) -> list[str]:
+    if len(tokens) < n:
+        raise ValueError(f"fewer than {n} token(s) for {n}-grams")
     return [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 def rouge_n(candidate: str, reference: str, n: int = 1) -> float:
-    """js-rouge ``n(candidate, reference, {n})``; raises ValueError on an empty reference."""
+    """js-rouge 3.2.0 ``n(candidate, reference, {n})``: the F1 of the n-gram sets.
+
+    Raises ValueError on an empty reference or a text shorter than ``n`` tokens;
+    an empty candidate scores 0 (js-rouge throws: promptfoo reports it as a failure).
+    """
+    if not reference:
+        raise ValueError("reference is empty")
+    if not candidate:
+        return 0.0
     ref = ngrams(tokenize(reference), n)
-    if not ref:
-        raise ValueError(f"reference has fewer than {n} token(s)")
-    cand = set(ngrams(tokenize(candidate), n))
-    return len(cand & set(ref)) / len(ref)
+    cand = ngrams(tokenize(candidate), n)
+    match = len(set(cand) & set(ref))
+    if match == 0:
+        return 0.0
+    precision, recall = match / len(cand), match / len(ref)
+    return 2 * precision * recall / (precision + recall)

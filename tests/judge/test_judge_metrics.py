@@ -93,6 +93,20 @@ async def test_threshold_applies_to_the_judge_score() -> None:
     assert res.passed is True
 
 
+async def test_threshold_needs_the_judges_pass_too() -> None:
+    """promptfoo's llm-rubric: with a threshold, pass = judge pass AND score >= threshold."""
+    _, res = await grade(FakeServices(verdict(False, 0.9)), "llm-rubric", "Polite.", threshold=0.8)
+    assert res.passed is False and res.score == 0.9
+    _, res = await grade(FakeServices(verdict(True, 0.9)), "llm-rubric", "Polite.", threshold=0.8)
+    assert res.passed is True
+    _, res = await grade(FakeServices(verdict(False, 0.9)), "llm-rubric", "Polite.")
+    assert res.passed is False  # without a threshold the judge's pass decides, as before
+    _, neg = await grade(
+        FakeServices(verdict(True, 0.7)), "llm-rubric", "Polite.", threshold=0.8, negate=True
+    )
+    assert neg.passed is True
+
+
 async def test_judge_options_pick_model_and_prompt() -> None:
     custom = PromptTemplate(
         "my-judge", 3, (Message("user", "Grade {{ output }} by {{ rubric }}"),), sha="s"

@@ -218,19 +218,22 @@ def test_promptfoo_case(
 
 
 def test_rouge_n_scores_and_inversion_match_promptfoo() -> None:
-    """promptfoo reports 'ROUGE-N score 0.17' and scores not-rouge-n as 1 - score."""
+    """promptfoo 0.123 (js-rouge 3.2, an F1) reports 'ROUGE-N score 0.22' and scores
+    not-rouge-n as 1 - score (the old js-rouge recall gave 0.17)."""
     ref = "This is the expected output."
     r = check("rouge-n", "some different output", ref, threshold=0.75)
-    assert "0.17" in r.reason
-    assert r.score == pytest.approx(1 / 6)
+    assert "0.22" in r.reason
+    assert r.score == pytest.approx(2 / 9)  # P = 1/3, R = 1/6
     inv = check("not-rouge-n", "some different output", ref, threshold=0.75)
-    assert inv.passed is True and inv.score == pytest.approx(5 / 6)
+    assert inv.passed is True and inv.score == pytest.approx(7 / 9)
 
 
 def test_rouge_n_default_threshold_is_075() -> None:
     ref = "a b c d"
-    assert check("rouge-n", "a b c", ref).passed is True  # 0.75
-    assert check("rouge-n", "a b", ref).passed is False  # 0.5
+    assert check("rouge-n", "a b c", ref).passed is True  # F1 6/7
+    assert check("rouge-n", "a b", ref).passed is False  # F1 2/3
+    # recall alone (the old js-rouge) would be 1.0; the F1 is 2/3, so padding no longer passes
+    assert check("rouge-n", "a b c d e f g h", ref).passed is False
 
 
 def test_schema_failure_reason_names_the_field() -> None:
