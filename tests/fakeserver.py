@@ -75,6 +75,7 @@ class SSE:
 
     events: tuple[tuple[str | None, Any], ...]
 
+
 FAULT_KINDS = (
     "rate_limit",  # 429; params retry_after (s), retry_after_ms, retry_after_date (s from now)
     "quota",  # 429 insufficient_quota (OpenAI) / 402 billing_error (Anthropic)
@@ -590,10 +591,15 @@ def _openai_completion(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
     cid = f"chatcmpl-fake{time.monotonic_ns()}"
     usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
     calls = [
-        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": _args_text(c)}}
+        {
+            "id": c["id"],
+            "type": "function",
+            "function": {"name": c["name"], "arguments": _args_text(c)},
+        }
         for c in reply.tool_calls
     ]
     if body.get("stream"):
+
         def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
             return {
                 "id": cid,
@@ -606,18 +612,28 @@ def _openai_completion(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
         events: list[tuple[str | None, Any]] = [(None, chunk({"role": "assistant", "content": ""}))]
         events += [(None, chunk({"content": p})) for p in _pieces(text) if p]
         for i, c in enumerate(calls):
-            head = {"index": i, "id": c["id"], "type": "function",
-                    "function": {"name": c["function"]["name"], "arguments": ""}}
+            head = {
+                "index": i,
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["function"]["name"], "arguments": ""},
+            }
             events.append((None, chunk({"tool_calls": [head]})))
             args = c["function"]["arguments"]
             for half in (args[: len(args) // 2], args[len(args) // 2 :]):
-                events.append((None, chunk({"tool_calls": [{"index": i, "function": {"arguments": half}}]})))
+                events.append(
+                    (None, chunk({"tool_calls": [{"index": i, "function": {"arguments": half}}]}))
+                )
         events.append((None, chunk({}, finish)))
         if (body.get("stream_options") or {}).get("include_usage"):
             events.append((None, {**chunk({}), "choices": [], "usage": usage}))
         events.append((None, "[DONE]"))
         return SSE(tuple(events))
-    message: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else ""), "refusal": None}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": text or (None if calls else ""),
+        "refusal": None,
+    }
     if calls:
         message["tool_calls"] = calls
     return {
@@ -638,25 +654,43 @@ def _openai_response(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
     rid = f"resp_fake{time.monotonic_ns()}"
     output: list[dict[str, Any]] = []
     if reply.text or not reply.tool_calls:
-        output.append({
-            "type": "message", "id": f"msg_{rid}", "role": "assistant", "status": "completed",
-            "content": [{"type": "output_text", "text": reply.text, "annotations": []}],
-        })
+        output.append(
+            {
+                "type": "message",
+                "id": f"msg_{rid}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": reply.text, "annotations": []}],
+            }
+        )
     for c in reply.tool_calls:
-        output.append({
-            "type": "function_call", "id": f"fc_{c['id']}", "call_id": c["id"], "name": c["name"],
-            "arguments": _args_text(c), "status": "completed",
-        })
+        output.append(
+            {
+                "type": "function_call",
+                "id": f"fc_{c['id']}",
+                "call_id": c["id"],
+                "name": c["name"],
+                "arguments": _args_text(c),
+                "status": "completed",
+            }
+        )
     incomplete = reason == "length"
     response = {
-        "id": rid, "object": "response", "created_at": time.time(),
+        "id": rid,
+        "object": "response",
+        "created_at": time.time(),
         "model": str(body.get("model", "")) + fake.model_suffix,
         "status": "incomplete" if incomplete else "completed",
         "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
-        "error": None, "output": output, "parallel_tool_calls": True,
-        "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools", []),
+        "error": None,
+        "output": output,
+        "parallel_tool_calls": True,
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools", []),
         "usage": {
-            "input_tokens": n_in, "output_tokens": n_out, "total_tokens": n_in + n_out,
+            "input_tokens": n_in,
+            "output_tokens": n_out,
+            "total_tokens": n_in + n_out,
             "input_tokens_details": {"cached_tokens": 0},
             "output_tokens_details": {"reasoning_tokens": 0},
         },
@@ -665,21 +699,44 @@ def _openai_response(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
         return response
     seq = iter(range(10**6))
     events: list[tuple[str | None, Any]] = [
-        ("response.created", {"type": "response.created", "sequence_number": next(seq),
-                              "response": {**response, "status": "in_progress", "output": []}}),
+        (
+            "response.created",
+            {
+                "type": "response.created",
+                "sequence_number": next(seq),
+                "response": {**response, "status": "in_progress", "output": []},
+            },
+        ),
     ]
     for p in _pieces(reply.text):
         if p:
-            events.append(("response.output_text.delta", {
-                "type": "response.output_text.delta", "sequence_number": next(seq),
-                "item_id": f"msg_{rid}", "output_index": 0, "content_index": 0, "delta": p,
-                "logprobs": [],
-            }))
+            events.append(
+                (
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "sequence_number": next(seq),
+                        "item_id": f"msg_{rid}",
+                        "output_index": 0,
+                        "content_index": 0,
+                        "delta": p,
+                        "logprobs": [],
+                    },
+                )
+            )
     for i, c in enumerate(reply.tool_calls):
-        events.append(("response.function_call_arguments.delta", {
-            "type": "response.function_call_arguments.delta", "sequence_number": next(seq),
-            "item_id": f"fc_{c['id']}", "output_index": i + 1, "delta": _args_text(c),
-        }))
+        events.append(
+            (
+                "response.function_call_arguments.delta",
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "sequence_number": next(seq),
+                    "item_id": f"fc_{c['id']}",
+                    "output_index": i + 1,
+                    "delta": _args_text(c),
+                },
+            )
+        )
     kind = "response.incomplete" if incomplete else "response.completed"
     events.append((kind, {"type": kind, "sequence_number": next(seq), "response": response}))
     return SSE(tuple(events))
@@ -688,8 +745,12 @@ def _openai_response(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
 def _anthropic_message(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
     reply, reason = _truncate(fake, body, body.get("max_tokens"))
     text = reply.text
-    stop = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}.get(reason, reason)
-    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text or not reply.tool_calls else []
+    stop = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}.get(
+        reason, reason
+    )
+    content: list[dict[str, Any]] = (
+        [{"type": "text", "text": text}] if text or not reply.tool_calls else []
+    )
     content += [
         {"type": "tool_use", "id": c["id"], "name": c["name"], "input": _args_object(c)}
         for c in reply.tool_calls
@@ -706,27 +767,74 @@ def _anthropic_message(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
     }
     if not body.get("stream"):
         return message
-    start = {**message, "content": [], "stop_reason": None,
-             "usage": {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}}
-    events: list[tuple[str | None, Any]] = [("message_start", {"type": "message_start", "message": start})]
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "usage": {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1},
+    }
+    events: list[tuple[str | None, Any]] = [
+        ("message_start", {"type": "message_start", "message": start})
+    ]
     for i, block in enumerate(content):
         if block["type"] == "text":
-            events.append(("content_block_start", {"type": "content_block_start", "index": i,
-                                                   "content_block": {"type": "text", "text": ""}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
             for p in _pieces(block["text"]):
                 if p:
-                    events.append(("content_block_delta", {"type": "content_block_delta", "index": i,
-                                                           "delta": {"type": "text_delta", "text": p}}))
+                    events.append(
+                        (
+                            "content_block_delta",
+                            {
+                                "type": "content_block_delta",
+                                "index": i,
+                                "delta": {"type": "text_delta", "text": p},
+                            },
+                        )
+                    )
         else:
-            events.append(("content_block_start", {"type": "content_block_start", "index": i,
-                                                   "content_block": {**block, "input": {}}}))
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": i,
-                                                   "delta": {"type": "input_json_delta",
-                                                             "partial_json": json.dumps(block["input"])}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {**block, "input": {}},
+                    },
+                )
+            )
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": i,
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(block["input"]),
+                        },
+                    },
+                )
+            )
         events.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
-    events.append(("message_delta", {"type": "message_delta",
-                                     "delta": {"stop_reason": stop, "stop_sequence": None},
-                                     "usage": {"output_tokens": message["usage"]["output_tokens"]}}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": message["usage"]["output_tokens"]},
+            },
+        )
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return SSE(tuple(events))
 
@@ -736,7 +844,9 @@ def _app_answer(fake: FakeLLMServer, body: dict[str, Any], *, stream: bool) -> A
     reply = fake._reply(body)
     n_in, n_out = count_words(body), len(reply.text.split())
     if stream:
-        events: list[tuple[str | None, Any]] = [(None, {"delta": p}) for p in _pieces(reply.text) if p]
+        events: list[tuple[str | None, Any]] = [
+            (None, {"delta": p}) for p in _pieces(reply.text) if p
+        ]
         events.append((None, {"done": True, "usage": {"in": n_in, "out": n_out}}))
         events.append((None, "[DONE]"))
         return SSE(tuple(events))

@@ -73,9 +73,7 @@ class ToolSpec:
 
     name: str
     description: str = ""
-    parameters: dict[str, Any] = field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     strict: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -103,3 +101,11 @@ class ToolChoice:
         if self.mode == "tool":
             return {"type": "function", "function": {"name": self.name}}
         return self.mode
+
+
+def merge_tools(base: tuple[ToolSpec, ...], extra: tuple[ToolSpec, ...]) -> tuple[ToolSpec, ...]:
+    """A prompt's tools plus a suite's; a suite tool replaces the prompt tool of its name."""
+    if not extra:
+        return base
+    names = {t.name for t in extra}
+    return tuple(t for t in base if t.name not in names) + extra

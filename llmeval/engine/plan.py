@@ -15,6 +15,7 @@ from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.domain.suite import AssertionSpec, Case, Suite
+from llmeval.domain.tools import ToolChoice, ToolSpec, merge_tools
 from llmeval.errors import ConfigError, ConfigErrors, UsageError
 from llmeval.metrics import registry
 from llmeval.metrics.base import BuildContext, MetricDef
@@ -44,6 +45,8 @@ class WorkItem:
     # holds the placeholder -> original mapping, in memory only
     redaction: Redaction | None = None
     over_limit: int | None = None  # estimated input tokens, when over max_input_tokens
+    tools: tuple[ToolSpec, ...] = ()  # the prompt's plus the suite's
+    tool_choice: ToolChoice | None = None
 
     @property
     def sent_vars(self) -> dict[str, Any]:
@@ -162,6 +165,8 @@ def build_plan(
                 continue
             redacted: Redaction | None = None
             for prompt in prompts:
+                tools = merge_tools(prompt.tools, suite.tools)
+                tool_choice = suite.tool_choice or prompt.tool_choice
                 # rendered once per prompt with the plain vars, once with the redacted ones
                 rendered: dict[bool, tuple[Message, ...] | None] = {}
                 for spec in specs:
@@ -198,6 +203,8 @@ def build_plan(
                                 asserts,
                                 redaction=redaction,
                                 over_limit=over,
+                                tools=tools,
+                                tool_choice=tool_choice,
                             )
                         )
     if errors:

@@ -19,6 +19,7 @@ _MODULES = (
     "llmeval.metrics.labels",
     "llmeval.metrics.custom",
     "llmeval.metrics.safety",
+    "llmeval.metrics.tools",
     "llmeval.judge.metrics",
 )
 _loaded = False

@@ -55,7 +55,11 @@ def wire_messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
         if m.role == "system":
             continue
         if m.role == "tool":
-            block = {"type": "tool_result", "tool_use_id": m.tool_call_id or "", "content": m.content}
+            block = {
+                "type": "tool_result",
+                "tool_use_id": m.tool_call_id or "",
+                "content": m.content,
+            }
             last = out[-1] if out else None
             if last is not None and last["role"] == "user" and isinstance(last["content"], list):
                 last["content"].append(block)
@@ -63,7 +67,9 @@ def wire_messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
                 out.append({"role": "user", "content": [block]})
             continue
         if m.tool_calls:
-            blocks: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
+            blocks: list[dict[str, Any]] = (
+                [{"type": "text", "text": m.content}] if m.content else []
+            )
             blocks += [
                 {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {}}
                 for c in m.tool_calls

@@ -59,14 +59,23 @@ def input_items(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
     for m in messages:
         if m.role == "tool":
             items.append(
-                {"type": "function_call_output", "call_id": m.tool_call_id or "", "output": m.content}
+                {
+                    "type": "function_call_output",
+                    "call_id": m.tool_call_id or "",
+                    "output": m.content,
+                }
             )
             continue
         if m.content or not m.tool_calls:
             items.append({"role": m.role, "content": m.content})
         for c in m.tool_calls:
             items.append(
-                {"type": "function_call", "call_id": c.id, "name": c.name, "arguments": c.arguments_text}
+                {
+                    "type": "function_call",
+                    "call_id": c.id,
+                    "name": c.name,
+                    "arguments": c.arguments_text,
+                }
             )
     return items
 
@@ -100,7 +109,9 @@ def responses_kwargs(spec: ModelSpec, request: CompletionRequest) -> dict[str, A
     for name in _PASSTHROUGH:
         if params.get(name) is not None:
             kwargs[name] = params[name]
-    limit = params.get("max_output_tokens", params.get("max_completion_tokens", params.get("max_tokens")))
+    limit = params.get(
+        "max_output_tokens", params.get("max_completion_tokens", params.get("max_tokens"))
+    )
     if limit is not None:
         kwargs["max_output_tokens"] = limit
     if params.get("reasoning_effort") is not None:
