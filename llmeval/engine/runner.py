@@ -189,6 +189,8 @@ class Runner:
             params=item.params,
             repeat=item.repeat,
             vars=item.sent_vars,
+            tools=item.tools,
+            tool_choice=item.tool_choice,
         )
         timeout = self.options.local_timeout_s if item.model.is_local else None
         if timeout is None:
@@ -282,6 +284,10 @@ class Runner:
             model=item.model.alias,
             baseline_output=self.baseline_outputs.get(item.key[:4]),  # keyed as diff pairs
             repeat=item.repeat,
+            tool_calls=c.tool_calls,
+            tools=item.tools,
+            finish_reason=c.finish_reason,
+            ttft_ms=c.ttft_ms,
         )
         status, score, assertions = await score_item(item, ctx, services)
         judge_cost = getattr(services, "cost_usd", None)
