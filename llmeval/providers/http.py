@@ -73,7 +73,7 @@ def compile_body_template(source: str, *, json_text: bool = False) -> Any:
     """A compiled template (or a compiled single expression); raises TemplateSyntaxError."""
     m = _ONE_EXPR.match(source)
     if m and not json_text:
-        return ("expr", _env(False).compile_expression(m.group("expr")))
+        return ("expr", _env(False).compile_expression(m.group("expr"), undefined_to_none=False))
     return ("text", _env(json_text).from_string(source))
 
 
@@ -92,7 +92,14 @@ def render_body(body: Any, context: dict[str, Any]) -> Any:
 def _render(node: Any, context: dict[str, Any]) -> Any:
     if isinstance(node, str):
         kind, compiled = compile_body_template(node)
-        return compiled(**context) if kind == "expr" else compiled.render(context)
+        if kind == "text":
+            return compiled.render(context)
+        from jinja2 import Undefined
+
+        value = compiled(**context)
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()  # StrictUndefined: raises UndefinedError
+        return value
     if isinstance(node, dict):
         return {k: _render(v, context) for k, v in node.items()}
     if isinstance(node, list):
