@@ -128,7 +128,8 @@ def read_prompt_file(
         )
     for _, text, loc in messages:
         _check_syntax(text, locate(raw, loc, file=file), errors)
-    tools = read_tools(cfg.tools, located(raw, "tools", Location(file)), errors)
+    raw_tools = raw.get("tools") if isinstance(raw, dict) else None  # the node: item lines
+    tools = read_tools(raw_tools, located(raw, "tools", Location(file)), errors)
     choice = read_tool_choice(cfg.tool_choice, located(raw, "tool_choice", Location(file)), errors)
     check_tool_choice(choice, tools, located(raw, "tool_choice", Location(file)), errors)
     if len(errors) > start:

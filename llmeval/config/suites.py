@@ -97,7 +97,7 @@ def read_suite(
     else:
         prompts, prompt_locs = (INLINE_REF,), (raw.location,)
     model_locs = tuple(locate(raw, ("models", i)) for i in range(len(header.models)))
-    tools = read_tools(header.tools, located(raw, "tools", raw.location), errors)
+    tools = read_tools(raw.get("tools"), located(raw, "tools", raw.location), errors)
     choice = read_tool_choice(header.tool_choice, located(raw, "tool_choice", raw.location), errors)
     # even with errors (already recorded) the suite goes on to the cross-file checks,
     # so a wrong prompt ref is reported together with a duplicate case id

@@ -148,7 +148,7 @@ async def test_output_expression_that_finds_nothing_is_transient(
     spec = load_spec(tmp_path, app_model(fake_server, extract={"output": "nope.missing"}))
     p = HttpProvider(spec)
     try:
-        with pytest.raises(TransientError, match="nope.missing"):
+        with pytest.raises(TransientError, match=r"nope\.missing"):
             await p.complete(req(spec, "q"))
     finally:
         await p.aclose()
