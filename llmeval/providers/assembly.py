@@ -27,6 +27,7 @@ class Parts:
     input_tokens: int = 0
     output_tokens: int = 0
     model_id: str = ""
+    cost_usd: float | None = None  # when the answer says what it cost (http ``extract.cost``)
 
     def completion(
         self, spec: ModelSpec, latency_ms: float, ttft_ms: float | None = None
@@ -39,7 +40,11 @@ class Parts:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             latency_ms=latency_ms,
-            cost_usd=cost(spec, model_id, self.input_tokens, self.output_tokens),
+            cost_usd=(
+                self.cost_usd
+                if self.cost_usd is not None
+                else cost(spec, model_id, self.input_tokens, self.output_tokens)
+            ),
             tool_calls=tuple(self.tool_calls),
             ttft_ms=ttft_ms,
         )

@@ -181,6 +181,9 @@ def extract_parts(target: HttpTarget, data: Any, parts: Parts) -> None:
         found = _search(ex.get(key), data)
         if found is not None:
             setattr(parts, attr, _int(found))
+    spent = _search(ex.get("cost"), data)
+    if isinstance(spent, int | float) and not isinstance(spent, bool):
+        parts.cost_usd = float(spent)
     calls = _search(ex.get("tool_calls"), data)
     if calls:
         parts.tool_calls = tool_calls_of(calls)

@@ -90,6 +90,17 @@ async def test_body_headers_and_extraction(fake_server: FakeLLMServer, tmp_path:
     assert TOKEN not in repr(p)
 
 
+async def test_cost_and_finish_reason_are_extracted(fake_server: FakeLLMServer, tmp_path: Path) -> None:
+    extract = {"output": "answer.text", "cost": "length(answer.text)", "finish_reason": "'stop'"}
+    spec = load_spec(tmp_path, app_model(fake_server, extract=extract))
+    p = HttpProvider(spec)
+    try:
+        c = await p.complete(req(spec, "four"))
+    finally:
+        await p.aclose()
+    assert (c.text, c.cost_usd, c.finish_reason) == ("four", 4.0, "stop")
+
+
 async def test_json_text_body_escapes_values(fake_server: FakeLLMServer, tmp_path: Path) -> None:
     body = '{"question": {{ prompt }}, "history": [], "n": {{ vars.n }}}'
     spec = load_spec(tmp_path, app_model(fake_server, body=body))
