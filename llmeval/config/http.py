@@ -85,7 +85,7 @@ def read_http_target(cfg: ModelConfig, raw: Any, where: Location) -> HttpTarget:
                 at("headers", name),
             )
     body = _plain(cfg.body)
-    from llmeval.providers.http import compile_body_template
+    from llmeval.providers.http_body import compile_body_template
 
     for path, source in body_templates(body):
         try:

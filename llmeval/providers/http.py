@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import re
@@ -40,11 +39,11 @@ from llmeval.errors import (
 )
 from llmeval.providers import errors as perr
 from llmeval.providers.assembly import Parts, Timer
+from llmeval.providers.http_body import render_body
 from llmeval.providers.secrets import register_secret_env
 
 PROVIDER = "http"
 DEFAULT_TIMEOUT_S = 60.0
-_ONE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.S)
 _HEADER_REF = re.compile(r"\{\{\s*(env\.([A-Za-z_][A-Za-z0-9_]*)|api_key)\s*\}\}")
 
 
@@ -57,54 +56,6 @@ def _httpx() -> Any:
         import httpx
 
         return httpx
-
-
-@functools.cache
-def _env(json_text: bool) -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    finalize = (lambda v: json.dumps(v, ensure_ascii=False)) if json_text else None
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=finalize)
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_body_template(source: str, *, json_text: bool = False) -> Any:
-    """A compiled template (or a compiled single expression); raises TemplateSyntaxError."""
-    m = _ONE_EXPR.match(source)
-    if m and not json_text:
-        return ("expr", _env(False).compile_expression(m.group("expr"), undefined_to_none=False))
-    return ("text", _env(json_text).from_string(source))
-
-
-def render_body(body: Any, context: dict[str, Any]) -> Any:
-    """The JSON body for one request; raises jinja2 errors for an undefined variable."""
-    if isinstance(body, str):
-        _, template = compile_body_template(body, json_text=True)
-        text = template.render(context)
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise BadRequestError("http body template did not render to JSON") from None
-    return _render(body, context)
-
-
-def _render(node: Any, context: dict[str, Any]) -> Any:
-    if isinstance(node, str):
-        kind, compiled = compile_body_template(node)
-        if kind == "text":
-            return compiled.render(context)
-        from jinja2 import Undefined
-
-        value = compiled(**context)
-        if isinstance(value, Undefined):
-            value._fail_with_undefined_error()  # StrictUndefined: raises UndefinedError
-        return value
-    if isinstance(node, dict):
-        return {k: _render(v, context) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_render(v, context) for v in node]
-    return node
 
 
 def resolve_headers(target: HttpTarget, alias: str, api_key_env: str | None) -> dict[str, str]:
