@@ -14,6 +14,7 @@ from typing import Any
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.prompt import Message, PromptTemplate
+from llmeval.domain.request import CompletionRequest
 from llmeval.domain.suite import AssertionSpec, Case, Suite
 from llmeval.domain.tools import ToolChoice, ToolSpec, merge_tools
 from llmeval.errors import ConfigError, ConfigErrors, UsageError
@@ -52,6 +53,19 @@ class WorkItem:
     def sent_vars(self) -> dict[str, Any]:
         """The vars that leave the machine (and are journaled): redacted if redacting."""
         return dict(self.redaction.vars if self.redaction else self.case.vars)
+
+    def request(self) -> CompletionRequest:
+        """What this item asks its model: one place, so the runner and the cost estimate
+        (and its cache lookup) build the same request, tools included."""
+        return CompletionRequest(
+            model=self.model,
+            messages=self.messages,
+            params=self.params,
+            repeat=self.repeat,
+            vars=self.sent_vars,
+            tools=self.tools,
+            tool_choice=self.tool_choice,
+        )
 
     @property
     def key(self) -> Key:

@@ -95,6 +95,12 @@ def test_suite_tools_extend_and_override_the_prompt_tools(tmp_path: Path) -> Non
         ("book", ""),
     ]
     assert item.tool_choice is not None and item.tool_choice.mode == "required"
+    req = item.request()  # what the runner sends and the cost estimate looks up
+    assert (req.tools, req.tool_choice, req.vars) == (
+        item.tools,
+        item.tool_choice,
+        {"city": "Paris"},
+    )
 
 
 BAD = {
