@@ -90,7 +90,9 @@ async def test_body_headers_and_extraction(fake_server: FakeLLMServer, tmp_path:
     assert TOKEN not in repr(p)
 
 
-async def test_cost_and_finish_reason_are_extracted(fake_server: FakeLLMServer, tmp_path: Path) -> None:
+async def test_cost_and_finish_reason_are_extracted(
+    fake_server: FakeLLMServer, tmp_path: Path
+) -> None:
     extract = {"output": "answer.text", "cost": "length(answer.text)", "finish_reason": "'stop'"}
     spec = load_spec(tmp_path, app_model(fake_server, extract=extract))
     p = HttpProvider(spec)
