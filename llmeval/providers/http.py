@@ -157,6 +157,10 @@ class HttpProvider:
     def __repr__(self) -> str:  # never show the headers
         return f"HttpProvider(alias={self.spec.alias!r}, url={self.target.url!r})"
 
+    def warm(self) -> None:
+        """Build the client now (on the run's loop), like the SDK providers."""
+        self._get_client()
+
     def _get_client(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
