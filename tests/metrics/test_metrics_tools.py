@@ -191,7 +191,7 @@ def test_ttft_is_a_maximum_and_skips_unstreamed_results() -> None:
     assert check("ttft", "x", threshold=500, ttft_ms=120.0).passed is True
     assert check("ttft", "x", threshold=100, ttft_ms=120.0).passed is False
     skipped = check("ttft", "x", threshold=100)
-    assert skipped.passed is None and skipped.details == {"skipped": True}
+    assert skipped.passed is None and skipped.status == "skipped"
     with pytest.raises(ConfigError, match="needs a threshold"):
         check("ttft", "x")
 
