@@ -4,14 +4,21 @@ Used by the test suite (real SDKs talk to it over HTTP) and by the benchmarks::
 
     python tests/fakeserver.py --port 8765 --latency-ms 50 [--fault-rate 0.2]
 
-Endpoints: OpenAI ``POST /v1/chat/completions``, ``POST /v1/moderations``,
-``POST /v1/embeddings`` (deterministic bag-of-words vectors),
-``GET /v1/models``; Anthropic ``POST /v1/messages``,
-``POST /v1/messages/count_tokens``; control ``GET /_fake/stats``,
-``POST /_fake/reset`` (for a server in another process).
+Endpoints: OpenAI ``POST /v1/chat/completions``, ``POST /v1/responses`` (Responses
+API), ``POST /v1/moderations``, ``POST /v1/embeddings`` (deterministic bag-of-words
+vectors), ``GET /v1/models``; Anthropic ``POST /v1/messages``,
+``POST /v1/messages/count_tokens``; an application of its own shape for the ``http``
+provider, ``POST /app/chat`` (``{question, history}`` -> ``{answer: {text}, usage,
+calls}``) and ``POST /app/stream`` (server-sent ``{"delta": ...}`` events); control
+``GET /_fake/stats``, ``POST /_fake/reset`` (for a server in another process).
 
 Replies: the next scripted reply (``script``), else ``responder(request_json)``,
-else the last user message verbatim. Tokens are whitespace-separated words.
+else the last user message verbatim. A reply is a string, or a dict ``{"text": ...,
+"tool_calls": [{"name", "arguments": dict | str, "id"?}]}`` answered as tool calls in
+each wire format (a str ``arguments`` is sent as-is: invalid JSON on purpose).
+``"stream": true`` in a request body is answered with server-sent events in that API's
+format, one word per event, ``chunk_delay_ms`` apart (after ``latency_ms``).
+Tokens are whitespace-separated words.
 ``max_tokens`` truncates the reply (finish ``length`` / ``max_tokens``), a stop
 sequence cuts it. Faults are rules (``add_fault``/``fail_next``/``fail_rate``/
 ``fail_when``/``fail_first``) checked in order against each request; a rule without
@@ -39,8 +46,36 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 OPENAI_CHAT = "/v1/chat/completions"
+OPENAI_RESPONSES = "/v1/responses"
 ANTHROPIC_MESSAGES = "/v1/messages"
-COMPLETION_PATHS = (OPENAI_CHAT, ANTHROPIC_MESSAGES)
+APP_CHAT = "/app/chat"
+APP_STREAM = "/app/stream"
+COMPLETION_PATHS = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, APP_CHAT, APP_STREAM)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    tool_calls: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, value: Any) -> Reply:
+        if isinstance(value, Reply):
+            return value
+        if isinstance(value, dict):
+            calls = []
+            for i, c in enumerate(value.get("tool_calls") or ()):
+                calls.append({"id": c.get("id") or f"call_{i}", **c})
+            return cls(str(value.get("text", "")), tuple(calls))
+        return cls(str(value))
+
+
+@dataclass(frozen=True)
+class SSE:
+    """A streamed answer: (event name or None, data) pairs; data is JSON or a raw string."""
+
+    events: tuple[tuple[str | None, Any], ...]
+
 
 FAULT_KINDS = (
     "rate_limit",  # 429; params retry_after (s), retry_after_ms, retry_after_date (s from now)
@@ -95,12 +130,25 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _turns(body: dict[str, Any]) -> list[Any]:
+    if isinstance(body.get("input"), str):
+        return [{"role": "user", "content": body["input"]}]
+    if isinstance(body.get("history"), list) or "question" in body:  # the /app shape
+        return [*body.get("history", []), {"role": "user", "content": body.get("question", "")}]
+    return list(body.get("messages") or body.get("input") or [])
+
+
 def last_user_message(body: Any) -> str | None:
     if not isinstance(body, dict):
         return None
-    for m in reversed(body.get("messages") or []):
+    for m in reversed(_turns(body)):
         if isinstance(m, dict) and m.get("role") == "user":
-            return _text_of(m.get("content"))
+            content = m.get("content")
+            if isinstance(content, list) and all(
+                isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+            ):
+                continue  # an Anthropic tool result travels as a user message
+            return _text_of(content)
     return None
 
 
@@ -108,7 +156,7 @@ def count_words(body: Any) -> int:
     if not isinstance(body, dict):
         return 0
     n = len(_text_of(body.get("system")).split()) if "system" in body else 0
-    for m in body.get("messages") or []:
+    for m in _turns(body):
         if isinstance(m, dict):
             n += len(_text_of(m.get("content")).split())
     return n
@@ -126,6 +174,7 @@ class FakeLLMServer:
         responder: Callable[[Any], str] | None = None,
         model_suffix: str = "",
         hang_s: float = 30.0,
+        chunk_delay_ms: float = 0.0,
         seed: int = 0,
         flag_terms: Iterable[str] = ("FLAGGED",),
     ) -> None:
@@ -135,11 +184,12 @@ class FakeLLMServer:
         self.responder = responder
         self.model_suffix = model_suffix
         self.hang_s = hang_s
+        self.chunk_delay_ms = chunk_delay_ms
         self.flag_terms = tuple(flag_terms)
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._rules: list[FaultRule] = []
-        self._script: collections.deque[str] = collections.deque()
+        self._script: collections.deque[Any] = collections.deque()
         self._records: list[RecordedRequest] = []
         self._stopping = threading.Event()
         self._conns: set[socket.socket] = set()
@@ -205,8 +255,9 @@ class FakeLLMServer:
         return self.url
 
     # scripting -------------------------------------------------------------
-    def script(self, *replies: str) -> None:
-        """Queue replies; each successful completion uses the next one."""
+    def script(self, *replies: str | dict[str, Any]) -> None:
+        """Queue replies (text, or ``{"text", "tool_calls"}``); each successful
+        completion uses the next one."""
         with self._lock:
             self._script.extend(replies)
 
@@ -330,13 +381,13 @@ class FakeLLMServer:
                 return rule
         return None
 
-    def _reply_text(self, body: Any) -> str:
+    def _reply(self, body: Any) -> Reply:
         with self._lock:
             if self._script:
-                return self._script.popleft()
+                return Reply.of(self._script.popleft())
         if self.responder is not None:
-            return str(self.responder(body))
-        return last_user_message(body) or ""
+            return Reply.of(self.responder(body))
+        return Reply(last_user_message(body) or "")
 
     def _record(self, rec: RecordedRequest) -> None:
         with self._lock:
@@ -438,8 +489,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 400, _error_body(anthropic, "invalid_request_error", "body is not JSON"), {}
         if path == OPENAI_CHAT and self.command == "POST":
             return 200, _openai_completion(self.fake, body), {}
+        if path == OPENAI_RESPONSES and self.command == "POST":
+            return 200, _openai_response(self.fake, body), {}
         if path == ANTHROPIC_MESSAGES and self.command == "POST":
             return 200, _anthropic_message(self.fake, body), {}
+        if path in (APP_CHAT, APP_STREAM) and self.command == "POST":
+            return 200, _app_answer(self.fake, body, stream=path == APP_STREAM), {}
         if path == ANTHROPIC_MESSAGES + "/count_tokens" and self.command == "POST":
             return 200, {"input_tokens": count_words(body)}, {}
         if path == "/v1/moderations" and self.command == "POST":
@@ -450,7 +505,31 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, _models(anthropic), {}
         return 404, _error_body(anthropic, "not_found_error", f"no route {path}"), {}
 
+    def _send_sse(self, payload: SSE, headers: dict[str, str]) -> None:
+        """Server-sent events, one chunk of the chunked body per event, spaced out."""
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("cache-control", "no-cache")
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        delay = self.fake.chunk_delay_ms / 1000.0
+        for i, (name, data) in enumerate(payload.events):
+            if i and delay:
+                self.fake._sleep(delay)
+            text = data if isinstance(data, str) else json.dumps(data)
+            frame = (f"event: {name}\n" if name else "") + f"data: {text}\n\n"
+            raw = frame.encode()
+            self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+        if isinstance(payload, SSE):
+            self._send_sse(payload, headers)
+            return
         if isinstance(payload, bytes):
             data, ctype = payload, "application/json"  # deliberately broken JSON
         elif isinstance(payload, str):
@@ -468,55 +547,316 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
 
-def _truncate(fake: FakeLLMServer, body: dict[str, Any], max_tokens: Any) -> tuple[str, str]:
-    """(text, reason) with reason one of stop | length | stop_sequence."""
-    text = fake._reply_text(body)
+def _truncate(fake: FakeLLMServer, body: dict[str, Any], max_tokens: Any) -> tuple[Reply, str]:
+    """(reply, reason) with reason one of stop | length | stop_sequence | tool_calls."""
+    reply = fake._reply(body)
+    text = reply.text
     stops = body.get("stop") or body.get("stop_sequences") or []
     if isinstance(stops, str):
         stops = [stops]
     for s in stops:
         if s and s in text:
-            return text[: text.index(s)], "stop_sequence"
+            return Reply(text[: text.index(s)], reply.tool_calls), "stop_sequence"
     words = text.split()
     if isinstance(max_tokens, int) and len(words) > max_tokens:
-        return " ".join(words[:max_tokens]), "length"
-    return text, "stop"
+        return Reply(" ".join(words[:max_tokens]), reply.tool_calls), "length"
+    return reply, "tool_calls" if reply.tool_calls else "stop"
 
 
-def _openai_completion(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, Any]:
+def _args_text(call: dict[str, Any]) -> str:
+    args = call.get("arguments", {})
+    return args if isinstance(args, str) else json.dumps(args)
+
+
+def _args_object(call: dict[str, Any]) -> Any:
+    args = call.get("arguments", {})
+    if isinstance(args, str):
+        try:
+            return json.loads(args)
+        except ValueError:
+            return {"_raw": args}
+    return args
+
+
+def _pieces(text: str) -> list[str]:
+    """One streamed delta per word, keeping the spaces so the deltas join back exactly."""
+    words = text.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words) if w or i == 0]
+
+
+def _openai_completion(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    text, reason = _truncate(fake, body, limit)
+    reply, reason = _truncate(fake, body, limit)
+    text = reply.text
     n_in, n_out = count_words(body), len(text.split())
+    finish = "stop" if reason == "stop_sequence" else reason
+    model = str(body.get("model", "")) + fake.model_suffix
+    cid = f"chatcmpl-fake{time.monotonic_ns()}"
+    usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+    calls = [
+        {
+            "id": c["id"],
+            "type": "function",
+            "function": {"name": c["name"], "arguments": _args_text(c)},
+        }
+        for c in reply.tool_calls
+    ]
+    if body.get("stream"):
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+            return {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+
+        events: list[tuple[str | None, Any]] = [(None, chunk({"role": "assistant", "content": ""}))]
+        events += [(None, chunk({"content": p})) for p in _pieces(text) if p]
+        for i, c in enumerate(calls):
+            head = {
+                "index": i,
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["function"]["name"], "arguments": ""},
+            }
+            events.append((None, chunk({"tool_calls": [head]})))
+            args = c["function"]["arguments"]
+            for half in (args[: len(args) // 2], args[len(args) // 2 :]):
+                events.append(
+                    (None, chunk({"tool_calls": [{"index": i, "function": {"arguments": half}}]}))
+                )
+        events.append((None, chunk({}, finish)))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append((None, {**chunk({}), "choices": [], "usage": usage}))
+        events.append((None, "[DONE]"))
+        return SSE(tuple(events))
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": text or (None if calls else ""),
+        "refusal": None,
+    }
+    if calls:
+        message["tool_calls"] = calls
     return {
-        "id": f"chatcmpl-fake{time.monotonic_ns()}",
+        "id": cid,
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": str(body.get("model", "")) + fake.model_suffix,
+        "model": model,
         "system_fingerprint": "fp_fake",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text, "refusal": None},
-                "finish_reason": "stop" if reason == "stop_sequence" else reason,
-                "logprobs": None,
-            }
-        ],
-        "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out},
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage,
     }
 
 
-def _anthropic_message(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, Any]:
-    text, reason = _truncate(fake, body, body.get("max_tokens"))
-    stop = {"stop": "end_turn", "length": "max_tokens"}.get(reason, reason)
-    return {
+def _openai_response(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
+    """The Responses API: ``input`` items in, ``output`` items out."""
+    reply, reason = _truncate(fake, body, body.get("max_output_tokens"))
+    n_in, n_out = count_words(body), len(reply.text.split())
+    rid = f"resp_fake{time.monotonic_ns()}"
+    output: list[dict[str, Any]] = []
+    if reply.text or not reply.tool_calls:
+        output.append(
+            {
+                "type": "message",
+                "id": f"msg_{rid}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": reply.text, "annotations": []}],
+            }
+        )
+    for c in reply.tool_calls:
+        output.append(
+            {
+                "type": "function_call",
+                "id": f"fc_{c['id']}",
+                "call_id": c["id"],
+                "name": c["name"],
+                "arguments": _args_text(c),
+                "status": "completed",
+            }
+        )
+    incomplete = reason == "length"
+    response = {
+        "id": rid,
+        "object": "response",
+        "created_at": time.time(),
+        "model": str(body.get("model", "")) + fake.model_suffix,
+        "status": "incomplete" if incomplete else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+        "error": None,
+        "output": output,
+        "parallel_tool_calls": True,
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools", []),
+        "usage": {
+            "input_tokens": n_in,
+            "output_tokens": n_out,
+            "total_tokens": n_in + n_out,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
+    if not body.get("stream"):
+        return response
+    seq = iter(range(10**6))
+    events: list[tuple[str | None, Any]] = [
+        (
+            "response.created",
+            {
+                "type": "response.created",
+                "sequence_number": next(seq),
+                "response": {**response, "status": "in_progress", "output": []},
+            },
+        ),
+    ]
+    for p in _pieces(reply.text):
+        if p:
+            events.append(
+                (
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "sequence_number": next(seq),
+                        "item_id": f"msg_{rid}",
+                        "output_index": 0,
+                        "content_index": 0,
+                        "delta": p,
+                        "logprobs": [],
+                    },
+                )
+            )
+    for i, c in enumerate(reply.tool_calls):
+        events.append(
+            (
+                "response.function_call_arguments.delta",
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "sequence_number": next(seq),
+                    "item_id": f"fc_{c['id']}",
+                    "output_index": i + 1,
+                    "delta": _args_text(c),
+                },
+            )
+        )
+    kind = "response.incomplete" if incomplete else "response.completed"
+    events.append((kind, {"type": kind, "sequence_number": next(seq), "response": response}))
+    return SSE(tuple(events))
+
+
+def _anthropic_message(fake: FakeLLMServer, body: dict[str, Any]) -> Any:
+    reply, reason = _truncate(fake, body, body.get("max_tokens"))
+    text = reply.text
+    stop = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}.get(
+        reason, reason
+    )
+    content: list[dict[str, Any]] = (
+        [{"type": "text", "text": text}] if text or not reply.tool_calls else []
+    )
+    content += [
+        {"type": "tool_use", "id": c["id"], "name": c["name"], "input": _args_object(c)}
+        for c in reply.tool_calls
+    ]
+    message = {
         "id": f"msg_fake{time.monotonic_ns()}",
         "type": "message",
         "role": "assistant",
         "model": str(body.get("model", "")) + fake.model_suffix,
-        "content": [{"type": "text", "text": text}],
+        "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": {"input_tokens": count_words(body), "output_tokens": len(text.split())},
+    }
+    if not body.get("stream"):
+        return message
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "usage": {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1},
+    }
+    events: list[tuple[str | None, Any]] = [
+        ("message_start", {"type": "message_start", "message": start})
+    ]
+    for i, block in enumerate(content):
+        if block["type"] == "text":
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
+            for p in _pieces(block["text"]):
+                if p:
+                    events.append(
+                        (
+                            "content_block_delta",
+                            {
+                                "type": "content_block_delta",
+                                "index": i,
+                                "delta": {"type": "text_delta", "text": p},
+                            },
+                        )
+                    )
+        else:
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {**block, "input": {}},
+                    },
+                )
+            )
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": i,
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(block["input"]),
+                        },
+                    },
+                )
+            )
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": message["usage"]["output_tokens"]},
+            },
+        )
+    )
+    events.append(("message_stop", {"type": "message_stop"}))
+    return SSE(tuple(events))
+
+
+def _app_answer(fake: FakeLLMServer, body: dict[str, Any], *, stream: bool) -> Any:
+    """An application's own JSON shape, for the ``http`` provider."""
+    reply = fake._reply(body)
+    n_in, n_out = count_words(body), len(reply.text.split())
+    if stream:
+        events: list[tuple[str | None, Any]] = [
+            (None, {"delta": p}) for p in _pieces(reply.text) if p
+        ]
+        events.append((None, {"done": True, "usage": {"in": n_in, "out": n_out}}))
+        events.append((None, "[DONE]"))
+        return SSE(tuple(events))
+    return {
+        "answer": {"text": reply.text},
+        "usage": {"in": n_in, "out": n_out},
+        "calls": [{"name": c["name"], "args": _args_object(c)} for c in reply.tool_calls],
     }
 
 

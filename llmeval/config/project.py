@@ -6,6 +6,7 @@ Every problem in every file is collected, then raised at once as ``ConfigErrors`
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -200,6 +201,35 @@ def _load(
     )
 
 
+def _check_tools_and_params(
+    loaded: LoadedSuite, templates: list[Any], specs: list[Any], errors: list[ConfigError]
+) -> None:
+    """The suite's tool_choice names a tool of every prompt it runs; each prompt's params
+    are known to each model the suite names."""
+    from llmeval.config.prompts import unknown_param_message
+    from llmeval.config.tools import check_tool_choice
+    from llmeval.domain.tools import merge_tools
+    from llmeval.providers.registry import known_params
+
+    suite = loaded.suite
+    for prompt in templates:
+        if suite.tool_choice is not None:
+            tools = merge_tools(prompt.tools, suite.tools)
+            check_tool_choice(
+                suite.tool_choice,
+                tools,
+                loaded.tool_choice_location,
+                errors,
+                f"(prompt {prompt.ref})",
+            )
+        for spec in specs:
+            known = known_params(spec)
+            for key in prompt.params:
+                if known is not None and key not in known:
+                    msg = unknown_param_message(key, sorted(known), spec.provider)
+                    errors.append(ConfigError(f"{msg} (model '{spec.alias}')", prompt.location))
+
+
 def _cross_check(
     loaded: LoadedSuite,
     settings: Settings,
@@ -216,13 +246,19 @@ def _cross_check(
         except ConfigError as e:
             if not names_failed(ref, failed):  # one error per root cause: the file's own
                 errors.append(e)
+    specs = []
     for name, where in zip(suite.models, loaded.model_locations, strict=True):
         if declared_but_broken(settings, name):
             continue
         try:
-            resolve_model(settings, name, where)
+            specs.append(resolve_model(settings, name, where))
         except ConfigError as e:
             errors.append(e)
+    if not suite.models:
+        for name in settings.default_models:
+            with contextlib.suppress(ConfigError):  # reported where the defaults are written
+                specs.append(resolve_model(settings, name))
+    _check_tools_and_params(loaded, templates, specs, errors)
     for prompt in templates:
         needed = prompt_variables(prompt)
         if not needed:

@@ -11,11 +11,13 @@ from typing import Any
 from llmeval.config.paths import display
 from llmeval.config.schema import PromptFile
 from llmeval.config.templating import compile_template
+from llmeval.config.tools import check_tool_choice, located, read_tool_choice, read_tools
 from llmeval.config.validation import hint, validate
 from llmeval.config.yaml import load_yaml, locate
 from llmeval.domain.location import Location
 from llmeval.domain.project import Settings
 from llmeval.domain.prompt import Message, PromptTemplate
+from llmeval.domain.tools import ToolChoice, ToolSpec
 from llmeval.errors import ConfigError, ConfigErrors
 
 PromptLibrary = dict[str, dict[int, PromptTemplate]]
@@ -25,10 +27,20 @@ _REF = re.compile(r"^v?(\d+)$")
 _ANY_VERSION = -1  # in ``failed``: a file of that prompt whose version could not be read
 
 
-def content_sha(messages: tuple[Message, ...], params: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of what reaches the model (messages and params);
-    the description is left out so rewording it does not look like a prompt change."""
-    doc = {"messages": [[m.role, m.content] for m in messages], "params": params}
+def content_sha(
+    messages: tuple[Message, ...],
+    params: dict[str, Any],
+    tools: tuple[ToolSpec, ...] = (),
+    tool_choice: ToolChoice | None = None,
+) -> str:
+    """SHA-256 of the canonical JSON of what reaches the model (messages, params, tools);
+    the description is left out so rewording it does not look like a prompt change.
+    Tools enter only when declared, so the hash of a prompt without tools is unchanged."""
+    doc: dict[str, Any] = {"messages": [[m.role, m.content] for m in messages], "params": params}
+    if tools:
+        doc["tools"] = [t.to_json() for t in tools]
+    if tool_choice is not None:
+        doc["tool_choice"] = tool_choice.to_json()
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -130,6 +142,10 @@ def read_prompt_file(
         )
     for _, text, loc in messages:
         _check_syntax(text, locate(raw, loc, file=file), errors)
+    raw_tools = raw.get("tools") if isinstance(raw, dict) else None  # the node: item lines
+    tools = read_tools(raw_tools, located(raw, "tools", Location(file)), errors)
+    choice = read_tool_choice(cfg.tool_choice, located(raw, "tool_choice", Location(file)), errors)
+    check_tool_choice(choice, tools, located(raw, "tool_choice", Location(file)), errors)
     if len(errors) > start:
         return None
     msgs = tuple(Message(role, text) for role, text, _ in messages)
@@ -138,10 +154,20 @@ def read_prompt_file(
         name=name,
         version=version,
         messages=msgs,
-        sha=content_sha(msgs, params),
+        sha=content_sha(msgs, params, tools, choice),
         params=params,
         description=cfg.description,
         location=Location(file),
+        tools=tools,
+        tool_choice=choice,
+    )
+
+
+def unknown_param_message(key: str, known: list[str], provider: str = "") -> str:
+    who = f"the {provider} provider" if provider else "any provider"
+    return (
+        f"param '{key}' is not known to {who}{hint(key, known)}; to send a field "
+        "llmeval does not know, put it under 'params: {extra_body: {...}}'"
     )
 
 

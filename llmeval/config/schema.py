@@ -63,6 +63,15 @@ class ModelConfig(_Strict):
     max_input_tokens: PositiveInt | None = None
     redact: bool = False
     description: str = ""
+    api: Literal["chat", "responses"] = "chat"  # openai: Chat Completions or Responses API
+    stream: bool = False
+    # provider http (checked by config.http, with located errors)
+    url: str | None = None
+    method: Literal["GET", "POST", "PUT", "PATCH"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    extract: dict[str, str] = Field(default_factory=dict)
+    stream_delta: str | None = None
 
 
 class DefaultsConfig(_Strict):
@@ -133,6 +142,8 @@ class PromptFile(_Strict):
     user: str | None = None
     messages: list[MessageConfig] | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    tools: list[Any] | None = None  # checked by config.tools (located errors)
+    tool_choice: Any = None
 
 
 # --- suites/*.yaml -------------------------------------------------------------------
@@ -185,6 +196,8 @@ class SuiteHeader(_Strict):
     threshold: Fraction | None = None
     redact: bool = False
     gate: SuiteGateConfig = Field(default_factory=SuiteGateConfig)
+    tools: list[Any] | None = None  # checked by config.tools (located errors)
+    tool_choice: Any = None
 
 
 class SuiteFile(SuiteHeader):

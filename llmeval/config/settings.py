@@ -113,10 +113,30 @@ def _read_models(raw: Any, root: Path, errors: list[ConfigError]) -> dict[str, M
         if isinstance(item, YamlMap) and "target" in item:  # point at what to fix
             where = item.value_location("target")
         try:
-            models[str(alias)] = _model_from_config(str(alias), mcfg, root, where)
+            spec = _model_from_config(str(alias), mcfg, root, where, item)
         except ConfigError as e:
             errors.append(e)
+            continue
+        models[str(alias)] = spec
+        _check_params(spec, item, errors)
     return models
+
+
+def _check_params(spec: ModelSpec, item: Any, errors: list[ConfigError]) -> None:
+    """A param the model's provider does not send is refused, never dropped."""
+    from llmeval.config.prompts import unknown_param_message
+    from llmeval.providers.registry import known_params
+
+    known = known_params(spec)
+    if known is None:
+        return
+    for key in spec.params:
+        if key not in known:
+            where = locate(item, ("params", key), key=True, file=CONFIG_FILE)
+            api = f" ({spec.api} API)" if spec.api != "chat" else ""
+            errors.append(
+                ConfigError(unknown_param_message(key, sorted(known), spec.provider + api), where)
+            )
 
 
 def _loc(raw: Any, *path: str | int) -> Location:
@@ -253,8 +273,11 @@ def _check_defines(path: Path, spec: str, func: str, where: Location | None) -> 
     )
 
 
-def _model_from_config(alias: str, cfg: ModelConfig, root: Path, where: Location) -> ModelSpec:
+def _model_from_config(
+    alias: str, cfg: ModelConfig, root: Path, where: Location, raw: Any = None
+) -> ModelSpec:
     provider, model = cfg.provider, cfg.model or ""
+    http = None
     if provider is None:
         if ":" not in model:
             raise ConfigError(
@@ -269,8 +292,19 @@ def _model_from_config(alias: str, cfg: ModelConfig, root: Path, where: Location
         check_python_target(model, root, where)
     elif provider == "echo":
         model = model or "echo"
+    elif provider == "http":
+        from llmeval.config.http import read_http_target
+
+        http = read_http_target(cfg, raw, where)
+        model = model or http.url
     elif not model:
         raise ConfigError(f"model '{alias}' needs a 'model' (the provider's model id)", where)
+    if cfg.api != "chat" and provider != "openai":
+        raise ConfigError(f"'api: {cfg.api}' is for openai models, not {provider}", where)
+    if provider != "http" and (cfg.url or cfg.body is not None or cfg.extract or cfg.headers):
+        raise ConfigError("'url', 'headers', 'body' and 'extract' are for provider http", where)
+    if cfg.stream and provider in ("python", "echo"):
+        raise ConfigError(f"'stream' is not supported by provider {provider}", where)
     price = cfg.price
     return ModelSpec(
         alias=alias,
@@ -286,6 +320,9 @@ def _model_from_config(alias: str, cfg: ModelConfig, root: Path, where: Location
         timeout_s=cfg.timeout_s,
         max_input_tokens=cfg.max_input_tokens,
         redact=cfg.redact,
+        api=cfg.api,
+        stream=cfg.stream,
+        http=http if provider == "http" else None,
     )
 
 

@@ -21,6 +21,7 @@ from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
 from llmeval.config.schema import CaseConfig, DefaultsBlock, SuiteHeader
+from llmeval.config.tools import located, read_tool_choice, read_tools
 from llmeval.config.validation import validate
 from llmeval.config.yaml import YamlList, YamlMap, locate
 from llmeval.domain.location import Location
@@ -35,6 +36,7 @@ class LoadedSuite:
     suite: Suite
     prompt_locations: tuple[Location, ...]  # one per suite.prompts
     model_locations: tuple[Location, ...]  # one per suite.models
+    tool_choice_location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ def read_suite(
     else:
         prompts, prompt_locs = (INLINE_REF,), (raw.location,)
     model_locs = tuple(locate(raw, ("models", i)) for i in range(len(header.models)))
+    tools = read_tools(raw.get("tools"), located(raw, "tools", raw.location), errors)
+    choice = read_tool_choice(header.tool_choice, located(raw, "tool_choice", raw.location), errors)
     # even with errors (already recorded) the suite goes on to the cross-file checks,
     # so a wrong prompt ref is reported together with a duplicate case id
     suite = Suite(
@@ -120,8 +124,10 @@ def read_suite(
         gate=header.gate.model_dump(exclude_none=True),
         location=Location(file),
         warnings=tuple(warnings),
+        tools=tools,
+        tool_choice=choice,
     )
-    return LoadedSuite(suite, prompt_locs, model_locs)
+    return LoadedSuite(suite, prompt_locs, model_locs, located(raw, "tool_choice", Location(file)))
 
 
 def _read_defaults(

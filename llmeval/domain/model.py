@@ -16,6 +16,37 @@ class Price:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpTarget:
+    """An application behind HTTP (provider ``http``), as configured in llmeval.yaml.
+
+    ``headers`` values may reference ``{{ env.NAME }}`` and ``{{ api_key }}`` only (secrets
+    never live in the config); ``body`` is a JSON template (a mapping, list or JSON text)
+    whose strings are Jinja templates over ``prompt``, ``messages``, ``vars``, ``tools``;
+    the ``extract`` values are JMESPath expressions over the JSON answer (keys:
+    ``output``, ``input_tokens``, ``output_tokens``, ``cost``, ``tool_calls``,
+    ``finish_reason``); with ``stream`` the answer is server-sent events and
+    ``stream_delta`` extracts each event's text.
+    """
+
+    url: str
+    method: str = "POST"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    extract: dict[str, str] = field(default_factory=dict)
+    stream_delta: str | None = None
+
+    def cache_identity(self) -> dict[str, Any]:
+        """What makes two answers differ (never the headers: they may hold secrets)."""
+        return {
+            "url": self.url,
+            "method": self.method,
+            "body": self.body,
+            "extract": self.extract,
+            "stream_delta": self.stream_delta,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSpec:
     """A configured model: an alias from llmeval.yaml or an inline ``provider:model``.
 
@@ -35,6 +66,9 @@ class ModelSpec:
     timeout_s: float | None = None
     max_input_tokens: int | None = None
     redact: bool = False
+    api: str = "chat"  # openai: chat (Chat Completions) | responses (Responses API)
+    stream: bool = False  # assemble the answer from a stream; measures time to first token
+    http: HttpTarget | None = None  # provider http: where and how to call the application
 
     @property
     def is_local(self) -> bool:

@@ -4,12 +4,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmeval.domain.location import Location
+from llmeval.domain.tools import ToolCall, ToolChoice, ToolSpec
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    role: str  # system | user | assistant
+    """One message. An assistant message may carry the ``tool_calls`` it made; a ``tool``
+    message is the result of the call ``tool_call_id`` (a tool loop grows the list)."""
+
+    role: str  # system | user | assistant | tool
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            d["tool_calls"] = [c.to_json() for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            d["tool_call_id"] = self.tool_call_id
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,8 @@ class PromptTemplate:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     location: Location | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: ToolChoice | None = None
 
     @property
     def ref(self) -> str:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmeval.domain.location import Location
+from llmeval.domain.tools import ToolChoice, ToolSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class Suite:
     gate: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
     warnings: tuple[str, ...] = ()  # "file:line: message", shown by validate and run
+    tools: tuple[ToolSpec, ...] = ()  # added to (and by name overriding) the prompt's
+    tool_choice: ToolChoice | None = None  # wins over the prompt's
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

@@ -71,11 +71,10 @@ class Coster:
     def is_cached(self, item: WorkItem) -> bool:
         if self.cache is None or item.model.is_local:
             return False
-        from llmeval.domain.request import CompletionRequest
         from llmeval.providers.cache import cache_key
 
-        req = CompletionRequest(item.model, item.messages, item.params, item.repeat)
-        return bool(self.cache.contains(cache_key(req, item.model.base_url or item.model.provider)))
+        endpoint = item.model.base_url or item.model.provider
+        return bool(self.cache.contains(cache_key(item.request(), endpoint)))
 
     def estimate(self, item: WorkItem) -> ItemEstimate:
         from llmeval.providers.pricing import price_for

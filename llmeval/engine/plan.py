@@ -14,7 +14,9 @@ from typing import Any
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.prompt import Message, PromptTemplate
+from llmeval.domain.request import CompletionRequest
 from llmeval.domain.suite import AssertionSpec, Case, Suite
+from llmeval.domain.tools import ToolChoice, ToolSpec, merge_tools
 from llmeval.errors import ConfigError, ConfigErrors, UsageError
 from llmeval.metrics import registry
 from llmeval.metrics.base import BuildContext, MetricDef
@@ -44,11 +46,26 @@ class WorkItem:
     # holds the placeholder -> original mapping, in memory only
     redaction: Redaction | None = None
     over_limit: int | None = None  # estimated input tokens, when over max_input_tokens
+    tools: tuple[ToolSpec, ...] = ()  # the prompt's plus the suite's
+    tool_choice: ToolChoice | None = None
 
     @property
     def sent_vars(self) -> dict[str, Any]:
         """The vars that leave the machine (and are journaled): redacted if redacting."""
         return dict(self.redaction.vars if self.redaction else self.case.vars)
+
+    def request(self) -> CompletionRequest:
+        """What this item asks its model: one place, so the runner and the cost estimate
+        (and its cache lookup) build the same request, tools included."""
+        return CompletionRequest(
+            model=self.model,
+            messages=self.messages,
+            params=self.params,
+            repeat=self.repeat,
+            vars=self.sent_vars,
+            tools=self.tools,
+            tool_choice=self.tool_choice,
+        )
 
     @property
     def key(self) -> Key:
@@ -165,6 +182,8 @@ def build_plan(
                 continue
             redacted: Redaction | None = None
             for prompt in prompts:
+                tools = merge_tools(prompt.tools, suite.tools)
+                tool_choice = suite.tool_choice or prompt.tool_choice
                 # rendered once per prompt with the plain vars, once with the redacted ones
                 rendered: dict[bool, tuple[Message, ...] | None] = {}
                 for spec in specs:
@@ -201,6 +220,8 @@ def build_plan(
                                 asserts,
                                 redaction=redaction,
                                 over_limit=over,
+                                tools=tools,
+                                tool_choice=tool_choice,
                             )
                         )
     if errors:

@@ -15,7 +15,7 @@ from typing import Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.record import ERROR, CaseResult, ErrorInfo
-from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.domain.request import Completion
 from llmeval.engine.journal import Journal
 from llmeval.engine.observer import Observer
 from llmeval.engine.plan import Key, Plan, WorkItem
@@ -183,13 +183,7 @@ class Runner:
 
     async def _call(self, item: WorkItem) -> Completion:
         provider = self.providers[item.model.alias]
-        request = CompletionRequest(
-            model=item.model,
-            messages=item.messages,
-            params=item.params,
-            repeat=item.repeat,
-            vars=item.sent_vars,
-        )
+        request = item.request()
         timeout = self.options.local_timeout_s if item.model.is_local else None
         if timeout is None:
             return await provider.complete(request)
@@ -282,6 +276,10 @@ class Runner:
             model=item.model.alias,
             baseline_output=self.baseline_outputs.get(item.key[:4]),  # keyed as diff pairs
             repeat=item.repeat,
+            tool_calls=c.tool_calls,
+            tools=item.tools,
+            finish_reason=c.finish_reason,
+            ttft_ms=c.ttft_ms,
         )
         status, score, assertions = await score_item(item, ctx, services)
         judge_cost = getattr(services, "cost_usd", None)

@@ -20,6 +20,7 @@ from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.domain.record import Score
 from llmeval.domain.request import Completion
 from llmeval.domain.suite import AssertionSpec, Case
+from llmeval.domain.tools import ToolCall, ToolSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,10 @@ class ScoreContext:
     model: str = ""
     baseline_output: str | None = None  # for pairwise judging
     repeat: int = 0  # repeat index: judge calls of distinct repeats are distinct samples
+    tool_calls: tuple[ToolCall, ...] = ()  # what the model asked to call (Completion.tool_calls)
+    tools: tuple[ToolSpec, ...] = ()  # what it was offered (CompletionRequest.tools)
+    finish_reason: str | None = None
+    ttft_ms: float | None = None  # time to first token; None unless streamed
 
     @property
     def vars(self) -> Mapping[str, Any]:

@@ -24,6 +24,7 @@ _MODULES = (
     "llmeval.metrics.similar",
     "llmeval.metrics.javascript",
     "llmeval.metrics.assert_set",
+    "llmeval.metrics.tools",
     "llmeval.judge.metrics",
     "llmeval.judge.rag",
     "llmeval.judge.geval",

@@ -1,4 +1,5 @@
-"""``latency`` (ms) and ``cost`` (USD): the threshold is a required maximum, as in promptfoo."""
+"""``latency`` (ms), ``ttft`` (time to first token, ms) and ``cost`` (USD): the threshold
+is a required maximum, as in promptfoo."""
 
 from __future__ import annotations
 
@@ -71,4 +72,18 @@ def _cost(spec: AssertionSpec, build: BuildContext) -> Fn:
         describe=lambda v, verb, lim: f"cost ${v:.2g} is {verb} threshold ${lim:g}",
         missing="no cost known for this model",
         key="cost_usd",
+    )
+
+
+@register("ttft", description="time to first token in ms <= threshold (streamed models)")
+def _ttft(spec: AssertionSpec, build: BuildContext) -> Fn:
+    return _at_most(
+        spec,
+        unit="milliseconds",
+        measure=lambda ctx: ctx.ttft_ms,
+        describe=lambda v, verb, lim: (
+            f"time to first token {v:.0f}ms is {verb} threshold {lim:g}ms"
+        ),
+        missing="no time to first token measured (the model is not streamed)",
+        key="ttft_ms",
     )

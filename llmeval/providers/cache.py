@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.domain.tools import ToolCall
 from llmeval.errors import ReplayMissError
 from llmeval.providers.base import Provider
 from llmeval.providers.secrets import redact
@@ -61,6 +62,14 @@ def _normalise_endpoint(endpoint: str) -> str:
     return DEFAULT_HOSTS.get(endpoint, endpoint)
 
 
+def _message_key(m: Any) -> list[Any]:
+    # a plain message keeps its old two-item form, so existing cache entries still hit
+    key: list[Any] = [m.role, m.content]
+    if m.tool_calls or m.tool_call_id is not None:
+        key.append({"tool_calls": [c.to_json() for c in m.tool_calls], "id": m.tool_call_id})
+    return key
+
+
 def canonical_request(request: CompletionRequest, endpoint: str) -> dict[str, Any]:
     spec = request.model
     params = {**spec.params, **request.params}  # request params override model defaults
@@ -69,11 +78,21 @@ def canonical_request(request: CompletionRequest, endpoint: str) -> dict[str, An
         "provider": spec.provider,
         "model": spec.model,
         "endpoint": _normalise_endpoint(endpoint),
-        "messages": [[m.role, m.content] for m in request.messages],
+        "messages": [_message_key(m) for m in request.messages],
         "params": params,
         "repeat": request.repeat,
         "purpose": request.purpose,
     }
+    # only when set, so keys of requests without them are unchanged
+    if request.tools:
+        body["tools"] = [t.to_json() for t in request.tools]
+    if request.tool_choice is not None:
+        body["tool_choice"] = request.tool_choice.to_json()
+    if spec.api != "chat":
+        body["api"] = spec.api
+    if spec.http is not None:
+        body["http"] = spec.http.cache_identity()
+    # ``stream`` is left out on purpose: a streamed answer is the same answer
     if spec.provider not in _VARS_BLIND and request.vars:
         body["vars"] = request.vars
     return body
@@ -91,8 +110,9 @@ def cache_key(request: CompletionRequest, endpoint: str) -> str:
 
 
 def cacheable(completion: Completion) -> bool:
-    """Only successful answers with some text are worth keeping."""
-    return bool(completion.text.strip()) and completion.finish_reason != "error"
+    """Only successful answers with some text or a tool call are worth keeping."""
+    has_content = bool(completion.text.strip()) or bool(completion.tool_calls)
+    return has_content and completion.finish_reason != "error"
 
 
 def _encode(completion: Completion, stored_at: float) -> str:
@@ -106,6 +126,11 @@ def _encode(completion: Completion, stored_at: float) -> str:
             "input_tokens": completion.input_tokens,
             "output_tokens": completion.output_tokens,
             "latency_ms": completion.latency_ms,
+            # arguments go through redaction too: a key echoed into a call is never stored
+            "tool_calls": [
+                json.loads(redact(json.dumps(c.to_json()))) for c in completion.tool_calls
+            ],
+            "ttft_ms": completion.ttft_ms,
         },
         ensure_ascii=False,
     )
@@ -125,6 +150,8 @@ def _decode(raw: Any) -> tuple[Completion, float] | None:
                 output_tokens=int(data.get("output_tokens", 0)),
                 latency_ms=float(data.get("latency_ms", 0.0)),
                 cached=True,
+                tool_calls=tuple(ToolCall.from_json(c) for c in data.get("tool_calls") or ()),
+                ttft_ms=None if data.get("ttft_ms") is None else float(data["ttft_ms"]),
             ),
             float(data.get("stored_at", 0.0)),
         )

@@ -1,23 +1,29 @@
-"""OpenAI chat completions, and any OpenAI-compatible server (Ollama, vLLM,
+"""OpenAI Chat Completions (and the Responses API with ``api: responses``, see
+``providers/responses.py``), and any OpenAI-compatible server (Ollama, vLLM,
 llama.cpp, LiteLLM) through ``base_url``.
 
 The key is read from ``api_key_env`` (default OPENAI_API_KEY) at construction;
 see ``secrets.resolve_key`` for the keyless-localhost rule. The SDK client is
 built with ``max_retries=0`` (the retry layer is the only one) and a per-attempt
 timeout of ``ModelSpec.timeout_s`` (default 60 s).
+
+Params: ``KNOWN_PARAMS`` are sent as the API names them; anything else is refused
+by ``llmeval validate`` (file:line) — a server-specific field goes under
+``params.extra_body``, which is merged into the JSON body unchanged.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
 from llmeval.domain.model import ModelSpec
+from llmeval.domain.prompt import Message
 from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.domain.tools import ToolCall
 from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
-from llmeval.providers.pricing import cost
+from llmeval.providers.assembly import PartialCall, Parts, Timer
 from llmeval.providers.sdk import SDKProvider
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -35,6 +41,17 @@ _PASSTHROUGH = (
     "verbosity",
     "logit_bias",
     "service_tier",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "store",
+    "metadata",
+    "safety_identifier",
+    "prompt_cache_key",
+)
+KNOWN_PARAMS = frozenset(
+    {*_PASSTHROUGH, "stop", "max_tokens", "max_completion_tokens", "extra_body"}
 )
 
 
@@ -42,13 +59,35 @@ def is_official(base_url: str | None) -> bool:
     return base_url is None or (urlsplit(base_url).hostname or "").endswith("openai.com")
 
 
+def chat_message(m: Message) -> dict[str, Any]:
+    """One message in the Chat Completions shape (assistant tool calls, tool results)."""
+    if m.role == "tool":
+        return {"role": "tool", "tool_call_id": m.tool_call_id or "", "content": m.content}
+    out: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        out["content"] = m.content or None
+        out["tool_calls"] = [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments_text},
+            }
+            for c in m.tool_calls
+        ]
+    return out
+
+
 def chat_kwargs(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
     """The ``chat.completions.create`` arguments for ``request`` (pure)."""
     params = {**spec.params, **request.params}
     kwargs: dict[str, Any] = {
         "model": spec.model,
-        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "messages": [chat_message(m) for m in request.messages],
     }
+    if request.tools:
+        kwargs["tools"] = [t.to_json() for t in request.tools]
+        if request.tool_choice is not None:
+            kwargs["tool_choice"] = request.tool_choice.to_json()
     for name in _PASSTHROUGH:
         if params.get(name) is not None:
             kwargs[name] = params[name]
@@ -68,33 +107,83 @@ def chat_kwargs(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
     return kwargs
 
 
-def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
-    """Map a ChatCompletion; a 200 that is not a usable completion is transient."""
+def _check_body(resp: Any) -> None:
     if isinstance(resp, (str, bytes)):
         raise perr.malformed(PROVIDER, "body is not JSON")
     error = getattr(resp, "error", None)
     if error:
         _, _, err_text = perr.error_fields({"error": error})
         raise perr.malformed(PROVIDER, f"error in a 200 answer: {err_text or error}")
+
+
+def chat_parts(spec: ModelSpec, resp: Any) -> Parts:
+    """Text, tool calls and usage of a ChatCompletion; a 200 that is not usable is transient."""
+    _check_body(resp)
     choices = getattr(resp, "choices", None)
     if not choices:
         raise perr.malformed(PROVIDER, "no choices")
     choice = choices[0]
     message = getattr(choice, "message", None)
-    text = getattr(message, "content", None) or ""
+    calls = []
+    for tc in getattr(message, "tool_calls", None) or ():
+        fn = getattr(tc, "function", None)
+        if fn is not None:
+            calls.append(
+                ToolCall.from_wire(
+                    getattr(fn, "name", "") or "",
+                    getattr(fn, "arguments", ""),
+                    getattr(tc, "id", "") or "",
+                )
+            )
     usage = getattr(resp, "usage", None)
-    n_in = int(getattr(usage, "prompt_tokens", 0) or 0)
-    n_out = int(getattr(usage, "completion_tokens", 0) or 0)
-    model_id = getattr(resp, "model", None) or spec.model
-    return Completion(
-        text=text,
-        model_id=model_id,
+    return Parts(
+        text=getattr(message, "content", None) or "",
+        tool_calls=calls,
         finish_reason=getattr(choice, "finish_reason", None),
-        input_tokens=n_in,
-        output_tokens=n_out,
-        latency_ms=latency_ms,
-        cost_usd=cost(spec, model_id, n_in, n_out),
+        input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        model_id=getattr(resp, "model", None) or spec.model,
     )
+
+
+def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
+    return chat_parts(spec, resp).completion(spec, latency_ms)
+
+
+async def read_chat_stream(stream: Any, timer: Timer) -> Parts:
+    """Assemble Chat Completions chunks (``stream_options.include_usage`` gives usage)."""
+    parts = Parts()
+    text: list[str] = []
+    calls: dict[int, PartialCall] = {}
+    async for chunk in stream:
+        _check_body(chunk)
+        parts.model_id = getattr(chunk, "model", None) or parts.model_id
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            parts.input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+            parts.output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        for choice in getattr(chunk, "choices", None) or ():
+            if getattr(choice, "index", 0) != 0:
+                continue
+            delta = getattr(choice, "delta", None)
+            piece = getattr(delta, "content", None)
+            if piece:
+                timer.token()
+                text.append(piece)
+            for tc in getattr(delta, "tool_calls", None) or ():
+                timer.token()
+                call = calls.setdefault(int(getattr(tc, "index", 0) or 0), PartialCall())
+                call.id = getattr(tc, "id", None) or call.id
+                fn = getattr(tc, "function", None)
+                call.name = getattr(fn, "name", None) or call.name
+                call.arguments += getattr(fn, "arguments", None) or ""
+            if getattr(choice, "finish_reason", None):
+                parts.finish_reason = choice.finish_reason
+    parts.text = "".join(text)
+    parts.tool_calls = [calls[i].done() for i in sorted(calls)]
+    if parts.finish_reason is None and not parts.text and not parts.tool_calls:
+        raise perr.malformed(PROVIDER, "stream ended without a completion")
+    return parts
 
 
 class OpenAIProvider(SDKProvider):
@@ -112,23 +201,36 @@ class OpenAIProvider(SDKProvider):
 
     async def complete(self, request: CompletionRequest) -> Completion:
         import openai
-        from openai.types.chat import ChatCompletion
 
         client = self._get_client()
+        timer = Timer()
+        failure: ProviderError | None = None
+        try:
+            if self.spec.api == "responses":
+                from llmeval.providers import responses
+
+                parts = await responses.call(client, self.spec, request, timer)
+            else:
+                parts = await self._chat(client, request, timer)
+        except Exception as e:  # CancelledError is a BaseException and passes through
+            failure = perr.from_sdk_error(e, openai, PROVIDER, self.key_env)
+        if failure is not None:
+            raise failure  # outside the except: no chained SDK error that quotes the body
+        return parts.completion(self.spec, timer.elapsed_ms(), timer.ttft_ms)
+
+    async def _chat(self, client: Any, request: CompletionRequest, timer: Timer) -> Parts:
+        from openai.types.chat import ChatCompletion
+
         kwargs = chat_kwargs(self.spec, request)
+        if self.spec.stream:
+            kwargs["stream_options"] = {"include_usage": True}
+            stream = await client.chat.completions.create(**kwargs, stream=True)
+            return await read_chat_stream(stream, timer)
         # The SDK's documented ``client.post`` with the same JSON body as
         # ``chat.completions.create``: it skips create()'s per-call TypedDict
         # transform (~25% of the SDK's CPU per request; our body is plain JSON
         # already), with the same auth, timeouts, error classes and response type.
         extra = kwargs.pop("extra_body", {})
         body = {**kwargs, **extra}
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        failure: ProviderError | None = None
-        try:
-            resp = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
-        except Exception as e:  # CancelledError is a BaseException and passes through
-            failure = perr.from_sdk_error(e, openai, PROVIDER, self.key_env)
-        if failure is not None:
-            raise failure  # outside the except: no chained SDK error that quotes the body
-        return to_completion(self.spec, resp, (loop.time() - start) * 1000.0)
+        resp = await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+        return chat_parts(self.spec, resp)

@@ -17,7 +17,16 @@ BUILTIN: dict[str, str] = {
     "python": "llmeval.providers.python:PythonProvider",
     "openai": "llmeval.providers.openai:OpenAIProvider",
     "anthropic": "llmeval.providers.anthropic:AnthropicProvider",
+    "http": "llmeval.providers.http:HttpProvider",
 }
+# Params each built-in provider understands (module:attribute, imported without its SDK).
+# None = the provider takes any params (python targets and http bodies receive them).
+_KNOWN_PARAMS = {
+    ("openai", "chat"): "llmeval.providers.openai:KNOWN_PARAMS",
+    ("openai", "responses"): "llmeval.providers.responses:KNOWN_PARAMS",
+    ("anthropic", "chat"): "llmeval.providers.anthropic:KNOWN_PARAMS",
+}
+_ANY_PARAMS = frozenset({"echo", "python", "http"})
 
 
 def known() -> list[str]:
@@ -44,3 +53,20 @@ def create(spec: ModelSpec, root: Path) -> Provider:
     """Build the base provider for ``spec``. Raises ConfigError (e.g. missing key)."""
     cls = provider_class(spec.provider)
     return cls(spec, root=root)  # type: ignore[no-any-return]
+
+
+def known_params(spec: ModelSpec) -> frozenset[str] | None:
+    """The params ``spec``'s provider sends; None if it takes any. A plugin declares its
+    own with a ``known_params`` class attribute (else it takes any)."""
+    if spec.provider in _ANY_PARAMS:
+        return None
+    target = _KNOWN_PARAMS.get((spec.provider, spec.api))
+    if target is not None:
+        return frozenset(_load(target))
+    if spec.provider in BUILTIN:
+        return None
+    try:
+        found = getattr(provider_class(spec.provider), "known_params", None)
+    except ConfigError:
+        return None
+    return frozenset(found) if found is not None else None
