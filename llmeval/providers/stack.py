@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -202,6 +202,20 @@ def build_stack(
         limited=limited,
         lane=lane,
     )
+
+
+def runner_pool(providers: Iterable[object], concurrency: int) -> int:
+    """How many cases the runner should keep in progress at once.
+
+    When every model has a stack that bounds its own concurrency (AIMD in
+    ``Limited``), the runner takes twice that many cases: a case sleeping its own
+    Retry-After holds no slot, and the extra cases keep the slots busy meanwhile.
+    Otherwise (local targets, or a stack without a bound) the runner's pool is the
+    only bound and stays ``concurrency``.
+    """
+    stacks = list(providers)
+    bounded = all(isinstance(p, ModelStack) and p.limited.slots is not None for p in stacks)
+    return 2 * concurrency if stacks and bounded else concurrency
 
 
 def describe(stack: ModelStack) -> dict[str, Any]:
