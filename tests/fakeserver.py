@@ -677,10 +677,6 @@ def http_date(seconds_from_now: float) -> str:
     return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # --- batch APIs: OpenAI Files + Batches, Anthropic Message Batches --------------------
 #
 # Batches are held in memory by ``FakeBatches`` (``server.batches``). A batch stays in
@@ -723,7 +719,9 @@ class FakeBatch:
     requests: list[dict[str, Any]]  # openai: JSONL lines; anthropic: {custom_id, params}
     created: float
     meta: dict[str, Any] = field(default_factory=dict)  # openai: endpoint, window, metadata
-    status: str = "in_progress"  # in_progress | cancelling | completed | expired | cancelled | failed
+    status: str = (
+        "in_progress"  # in_progress | cancelling | completed | expired | cancelled | failed
+    )
     results: list[dict[str, Any]] = field(default_factory=list)  # per request, provider shape
     output_file: str | None = None
     error_file: str | None = None
@@ -947,9 +945,15 @@ def _openai_batches(
         lines, errors = [], []
         for n, line in enumerate(svc.files[body["input_file_id"]][1].splitlines(), 1):
             try:
-                lines.append(json.loads(line))
+                item = json.loads(line)
             except ValueError:
-                errors.append({"code": "invalid_json_line", "message": "not JSON", "line": n})
+                item = None
+            if isinstance(item, dict):
+                lines.append(item)
+            else:
+                errors.append(
+                    {"code": "invalid_json_line", "message": "not a JSON object", "line": n}
+                )
         ids = [str(x.get("custom_id")) for x in lines]
         if len(set(ids)) != len(ids):
             errors.append({"code": "duplicate_custom_id", "message": "custom_id repeats"})
@@ -1020,3 +1024,7 @@ def _anthropic_batches(
             return 400, _error_body(True, "invalid_request_error", "batch still processing"), {}
         return 200, b"".join(json.dumps(r).encode() + b"\n" for r in batch.results), {}
     return _not_found(True, "route")
+
+
+if __name__ == "__main__":
+    main()

@@ -213,6 +213,9 @@ async def execute_async(
     )
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
     factory.warm()
+    watch = getattr(observer, "watch_limits", None)
+    if callable(watch):  # the progress display shows adaptive concurrency and limit waits
+        watch(factory.stats)
 
     services = make_services(project, factory, cost)
     journal = Journal(run_dir / "results.jsonl")

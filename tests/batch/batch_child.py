@@ -37,7 +37,7 @@ async def main() -> None:
     cache = ResponseCache(Path(cache_dir))
     sub = BatchSubmitter(
         Path(folder), batch_backend(spec), cache=cache, poll_s=0.05,
-        max_requests=int(max_requests),
+        max_requests=int(max_requests), create_grace_s=1.0,
     )  # fmt: skip
     answers = await sub.run(requests(spec, int(n)))
     ok = sum(1 for a in answers.values() if not isinstance(a, Exception))

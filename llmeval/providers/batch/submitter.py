@@ -83,6 +83,7 @@ class BatchSubmitter:
         endpoint: str | None = None,  # as given to the model's Cached layer
         poll_s: float = 30.0,
         max_requests: int | None = None,  # per batch; default the API's limit
+        create_grace_s: float = 10.0,  # how long a create cut off by a kill may still land
         sleep: Callable[[float], Any] = asyncio.sleep,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -92,6 +93,7 @@ class BatchSubmitter:
         self.endpoint = endpoint or endpoint_host(backend.spec)
         self.poll_s = poll_s
         self.max_requests = max_requests or backend.max_requests
+        self.create_grace_s = create_grace_s
         self.sleep = sleep
         self.wall = wall
         self.submitted_batches = 0  # creates this instance made (0 on a clean resume)
@@ -144,7 +146,13 @@ class BatchSubmitter:
         self, state: BatchState, by_key: dict[str, CompletionRequest], known: set[str | None]
     ) -> None:
         if state.phase == "creating":  # killed while the create was on the wire?
-            found = await self.backend.find(state, {k for k in known if k})
+            exclude = {k for k in known if k}
+            found = await self.backend.find(state, exclude)
+            late = state.intent_at + self.create_grace_s - self.wall()
+            if found is None and late > 0:
+                # the create may still be on its way to the provider: give it time
+                await self.sleep(late)
+                found = await self.backend.find(state, exclude)
             if found is not None:
                 state.batch_id, state.phase = found, "submitted"
                 self.dir.save(state)
