@@ -25,7 +25,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from llmeval.domain.request import Completion, CompletionRequest
-from llmeval.errors import CircuitOpenError, ProviderTimeout, RateLimitError
+from llmeval.errors import (
+    AuthenticationError,
+    CircuitOpenError,
+    ProviderTimeout,
+    QuotaExceededError,
+    RateLimitError,
+)
 from llmeval.providers.base import Provider
 
 Clock = Callable[[], float]
@@ -41,6 +47,13 @@ class LanePausedTooLong(CircuitOpenError):
     """
 
     kind = "lane_paused"
+
+
+class LaneStopped(CircuitOpenError):
+    """An earlier answer said every call of this model will fail (bad key, no quota):
+    requests still queued in the stack are not sent, and stay not-run."""
+
+    kind = "lane_stopped"
 
 
 class Lane:
@@ -68,6 +81,7 @@ class Lane:
         self.paused_until = 0.0
         self.pauses = 0
         self.waited_s = 0.0  # summed over requests: time spent held by a pause
+        self.stopped: str | None = None  # why nothing more is sent (auth, quota)
         self._recent: deque[bool] = deque(maxlen=window)  # True = answered 429
 
     def record(self, limited: bool, retry_after: float | None = None) -> None:
@@ -91,9 +105,18 @@ class Lane:
     def remaining(self) -> float:
         return max(0.0, self.paused_until - self.clock())
 
+    def stop(self, why: str) -> None:
+        self.stopped = self.stopped or why
+
     async def wait(self) -> None:
-        """Sleep until the lane opens; raise ``LanePausedTooLong`` past the cap."""
-        while (left := self.remaining()) > 0:
+        """Sleep until the lane opens; raise ``LanePausedTooLong`` past the cap and
+        ``LaneStopped`` once the lane was stopped."""
+        while True:
+            if self.stopped is not None:
+                raise LaneStopped(f"not sent: {self.stopped}")
+            left = self.remaining()
+            if left <= 0:
+                return
             if left > self.max_pause_s:
                 raise LanePausedTooLong(
                     f"rate limited: server asked to wait {left:.0f}s "
@@ -319,6 +342,9 @@ class Limited:
         used: int | None = None
         try:
             result = await self._call(request, limit)
+        except (AuthenticationError, QuotaExceededError) as err:
+            self.lane.stop(err.message)  # the queued requests of this model would fail alike
+            raise
         except RateLimitError as err:
             self.lane.record(True, err.retry_after)
             if self.slots is not None:

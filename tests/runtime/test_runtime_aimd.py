@@ -191,3 +191,27 @@ def test_counters_expose_concurrency_and_waits() -> None:
     c = stack.counters()
     assert c["concurrency_limit"] == 8 and c["effective_concurrency"] == 8
     assert c["limit_wait_s"] == 0.0 and c["in_flight"] == 0
+
+
+async def test_auth_error_stops_the_requests_queued_behind_it() -> None:
+    from llmeval.errors import AuthenticationError, CircuitOpenError
+    from llmeval.providers.limits import LaneStopped
+
+    ft = FakeTime()
+
+    def script(_r, _n):
+        raise AuthenticationError("openai 401 authentication failed (check OPENAI_API_KEY)")
+
+    base = FakeProvider(script, latency=0.5, sleep=ft.sleep, clock=ft.clock)
+    stack = build_stack(
+        base, spec(concurrency=2), cache=None, retries=3, timeout_s=None,
+        sleep=ft.sleep, clock=ft.clock,
+    )  # fmt: skip
+    results = await asyncio.gather(
+        *(stack.complete(request(f"q{i}")) for i in range(8)), return_exceptions=True
+    )
+    assert base.calls == 2  # the two in flight; the six queued were never sent
+    assert sum(isinstance(r, AuthenticationError) for r in results) == 2
+    stopped = [r for r in results if isinstance(r, LaneStopped)]
+    assert len(stopped) == 6 and all(isinstance(r, CircuitOpenError) and r.fatal for r in stopped)
+    assert "OPENAI_API_KEY" in stopped[0].message
