@@ -42,7 +42,7 @@ def free_port() -> int:
 class Server:
     """The fake server in a child process, with its control endpoints."""
 
-    def __init__(self, latency_ms: float) -> None:
+    def __init__(self, latency_ms: float, extra: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -53,6 +53,7 @@ class Server:
                 str(self.port),
                 "--latency-ms",
                 str(latency_ms),
+                *extra,
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -67,8 +68,11 @@ class Server:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
+    def stats(self) -> dict[str, Any]:
+        return self._call("/_fake/stats")
+
     def requests(self) -> int:
-        return int(self._call("/_fake/stats")["requests"])
+        return int(self.stats()["requests"])
 
     def reset(self) -> None:
         self._call("/_fake/reset", "POST")

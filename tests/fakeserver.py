@@ -34,6 +34,7 @@ import collections
 import contextlib
 import dataclasses
 import email.utils
+import itertools
 import json
 import random
 import signal
@@ -195,6 +196,7 @@ class FakeLLMServer:
         self._conns: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.batches = FakeBatches(self)  # the batch APIs' state (see batch_route)
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> FakeLLMServer:
@@ -457,6 +459,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif rule is not None:
             status, payload, headers = _fault_answer(rule, anthropic, self._key())
         else:
+            self._raw = raw  # batch uploads are multipart, not JSON
             status, payload, headers = self._route(path, body, anthropic)
         # record before answering, so a client that has its answer sees the record
         rec = RecordedRequest(
@@ -485,6 +488,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.headers.get("x-api-key") or auth.removeprefix("Bearer ").strip()
 
     def _route(self, path: str, body: Any, anthropic: bool) -> tuple[int, Any, dict[str, str]]:
+        if is_batch_path(path):
+            return batch_route(self.fake, self.command, path, self._raw, dict(self.headers))
         if self.command == "POST" and body is None:
             return 400, _error_body(anthropic, "invalid_request_error", "body is not JSON"), {}
         if path == OPENAI_CHAT and self.command == "POST":
@@ -1010,6 +1015,355 @@ def main(argv: list[str] | None = None) -> None:
 
 def http_date(seconds_from_now: float) -> str:
     return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+# --- batch APIs: OpenAI Files + Batches, Anthropic Message Batches --------------------
+#
+# Batches are held in memory by ``FakeBatches`` (``server.batches``). A batch stays in
+# progress for ``delay_s`` after creation; the first read after that processes every
+# request through the same fault rules and answer builders as the live endpoints
+# (a rule's ``path`` is the live endpoint: ``/v1/chat/completions`` or
+# ``/v1/messages``), so partial failure is ``fail_when(...)`` as for live calls.
+# ``expire_after`` (not None) makes batches expire after processing that many
+# requests; a cancel processes ``cancel_after`` requests, the rest are cancelled.
+# ``processed`` counts, per custom_id, how often a request was really answered: the
+# "never resubmitted" check.
+
+OPENAI_FILES = "/v1/files"
+OPENAI_BATCHES = "/v1/batches"
+ANTHROPIC_BATCHES = "/v1/messages/batches"
+BATCH_PREFIXES = (OPENAI_FILES, OPENAI_BATCHES, ANTHROPIC_BATCHES)
+_BATCH_ERROR_STATUS = {  # Anthropic error type of a fault's status
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+def is_batch_path(path: str) -> bool:
+    return path.startswith(BATCH_PREFIXES)
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+@dataclass
+class FakeBatch:
+    id: str
+    api: str  # openai | anthropic
+    requests: list[dict[str, Any]]  # openai: JSONL lines; anthropic: {custom_id, params}
+    created: float
+    meta: dict[str, Any] = field(default_factory=dict)  # openai: endpoint, window, metadata
+    status: str = (
+        "in_progress"  # in_progress | cancelling | completed | expired | cancelled | failed
+    )
+    results: list[dict[str, Any]] = field(default_factory=list)  # per request, provider shape
+    output_file: str | None = None
+    error_file: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    ended: float | None = None
+    cancel_asked: float | None = None
+
+
+class FakeBatches:
+    """In-memory batch service of a ``FakeLLMServer``; thread-safe via its lock."""
+
+    def __init__(self, fake: FakeLLMServer) -> None:
+        self.fake = fake
+        self.lock = threading.Lock()
+        self.files: dict[str, tuple[str, bytes]] = {}  # id -> (purpose, content)
+        self.items: dict[str, FakeBatch] = {}
+        self.delay_s = 0.0
+        self.expire_after: int | None = None
+        self.cancel_after = 0
+        self.processed: collections.Counter[str] = collections.Counter()
+        self.creates = 0
+        self._seq = itertools.count(1)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._seq):06d}{random.getrandbits(32):08x}"
+
+    # processing ---------------------------------------------------------------
+    def settle(self, batch: FakeBatch) -> None:
+        """Finish ``batch`` if its time has come (called with the lock held)."""
+        now = time.time()
+        if batch.status == "cancelling":
+            self._finish(batch, self.cancel_after, "cancelled")
+        elif batch.status == "in_progress" and now >= batch.created + self.delay_s:
+            limit = self.expire_after
+            self._finish(batch, len(batch.requests) if limit is None else limit,
+                         "completed" if limit is None else "expired")  # fmt: skip
+
+    def _finish(self, batch: FakeBatch, n_done: int, status: str) -> None:
+        for i, req in enumerate(batch.requests):
+            if i < n_done:
+                batch.results.append(self._answer(batch.api, req))
+            else:
+                batch.results.append(self._unprocessed(batch.api, req, status))
+        batch.status = status
+        batch.ended = time.time()
+        if batch.api == "openai":
+            ok = [r for r in batch.results if r["response"] and r["response"]["status_code"] == 200]
+            bad = [r for r in batch.results if r not in ok]
+            batch.output_file = self._file("batch_output", ok) if ok else None
+            batch.error_file = self._file("batch_output", bad) if bad else None
+
+    def _file(self, purpose: str, lines: list[dict[str, Any]]) -> str:
+        fid = self.new_id("file-")
+        self.files[fid] = (purpose, b"".join(json.dumps(x).encode() + b"\n" for x in lines))
+        return fid
+
+    def _answer(self, api: str, req: dict[str, Any]) -> dict[str, Any]:
+        cid = str(req.get("custom_id"))
+        body = req.get("body") if api == "openai" else req.get("params")
+        path = OPENAI_CHAT if api == "openai" else ANTHROPIC_MESSAGES
+        rule = self.fake._pick_fault(path, body)
+        if rule is not None and rule.kind not in ("hang", "disconnect"):
+            status, payload, _ = _fault_answer(rule, api == "anthropic", "")
+        else:
+            status = 200
+            build = _openai_completion if api == "openai" else _anthropic_message
+            payload = build(self.fake, body if isinstance(body, dict) else {})
+        if status == 200 and not isinstance(payload, dict):
+            status, payload = 500, _error_body(api == "anthropic", "api_error", "malformed")
+        self.processed[cid] += 1
+        if api == "openai":
+            return {
+                "id": self.new_id("batch_req_"),
+                "custom_id": cid,
+                "response": {"status_code": status, "request_id": "req_fake", "body": payload},
+                "error": None,
+            }
+        if status == 200:
+            return {"custom_id": cid, "result": {"type": "succeeded", "message": payload}}
+        err = payload.get("error", {}) if isinstance(payload, dict) else {}
+        etype = err.get("type") or _BATCH_ERROR_STATUS.get(status, "api_error")
+        error = {"type": "error", "error": {"type": etype, "message": err.get("message", "")}}
+        return {"custom_id": cid, "result": {"type": "errored", "error": error}}
+
+    @staticmethod
+    def _unprocessed(api: str, req: dict[str, Any], status: str) -> dict[str, Any]:
+        cid = str(req.get("custom_id"))
+        if api == "anthropic":
+            return {"custom_id": cid, "result": {"type": "canceled" if status == "cancelled"
+                                                 else "expired"}}  # fmt: skip
+        code = "batch_cancelled" if status == "cancelled" else "batch_expired"
+        message = f"This request was not executed: the batch was {status}."
+        return {"id": "batch_req_none", "custom_id": cid, "response": None,
+                "error": {"code": code, "message": message}}  # fmt: skip
+
+    # wire shapes --------------------------------------------------------------
+    def openai_view(self, b: FakeBatch) -> dict[str, Any]:
+        done = [r for r in b.results if r["response"] is not None]
+        ok = sum(1 for r in done if r["response"]["status_code"] == 200)
+        ended = b.status in ("completed", "expired", "cancelled", "failed")
+        stamp = int(b.ended) if b.ended else None
+        return {
+            "id": b.id,
+            "object": "batch",
+            "endpoint": b.meta.get("endpoint", OPENAI_CHAT),
+            "errors": {"object": "list", "data": b.errors} if b.errors else None,
+            "input_file_id": b.meta.get("input_file_id", ""),
+            "completion_window": b.meta.get("completion_window", "24h"),
+            "status": b.status,
+            "output_file_id": b.output_file,
+            "error_file_id": b.error_file,
+            "created_at": int(b.created),
+            "in_progress_at": int(b.created),
+            "expires_at": int(b.created) + 86400,
+            "completed_at": stamp if b.status == "completed" else None,
+            "expired_at": stamp if b.status == "expired" else None,
+            "cancelled_at": stamp if b.status == "cancelled" else None,
+            "failed_at": stamp if b.status == "failed" else None,
+            "cancelling_at": int(b.cancel_asked) if b.cancel_asked else None,
+            "request_counts": {
+                "total": len(b.requests),
+                "completed": ok if ended else 0,
+                "failed": len(b.requests) - ok if ended else 0,
+            },
+            "metadata": b.meta.get("metadata"),
+        }
+
+    def anthropic_view(self, b: FakeBatch, base_url: str) -> dict[str, Any]:
+        counts = collections.Counter(r["result"]["type"] for r in b.results)
+        ended = b.ended is not None
+        status = "ended" if ended else ("canceling" if b.status == "cancelling" else "in_progress")
+        return {
+            "id": b.id,
+            "type": "message_batch",
+            "processing_status": status,
+            "request_counts": {
+                "processing": 0 if ended else len(b.requests),
+                "succeeded": counts["succeeded"],
+                "errored": counts["errored"],
+                "canceled": counts["canceled"],
+                "expired": counts["expired"],
+            },
+            "created_at": _iso(b.created),
+            "expires_at": _iso(b.created + 86400),
+            "ended_at": _iso(b.ended) if b.ended else None,
+            "cancel_initiated_at": _iso(b.cancel_asked) if b.cancel_asked else None,
+            "archived_at": None,
+            "results_url": f"{base_url}{ANTHROPIC_BATCHES}/{b.id}/results" if ended else None,
+        }
+
+
+def _multipart(headers: dict[str, str], raw: bytes) -> dict[str, bytes]:
+    """Form fields of a multipart/form-data body (the Files upload)."""
+    import email.parser
+    import email.policy
+
+    head = f"Content-Type: {headers.get('content-type', '')}\r\n\r\n".encode()
+    msg = email.parser.BytesParser(policy=email.policy.default).parsebytes(head + raw)
+    fields: dict[str, bytes] = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str):
+            fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
+
+
+def batch_route(
+    fake: FakeLLMServer, method: str, path: str, raw: bytes, headers: dict[str, str]
+) -> tuple[int, Any, dict[str, str]]:
+    """(status, payload, headers) of a Files / Batches / Message Batches request."""
+    svc = fake.batches
+    anthropic = path.startswith(ANTHROPIC_BATCHES)
+    try:
+        body: Any = json.loads(raw) if raw and not path.startswith(OPENAI_FILES) else None
+    except ValueError:
+        return 400, _error_body(anthropic, "invalid_request_error", "body is not JSON"), {}
+    parts = path.rstrip("/").split("/")
+    with svc.lock:
+        if anthropic:
+            return _anthropic_batches(svc, method, parts[4:], body, fake.url)
+        if path.startswith(OPENAI_FILES):
+            return _openai_files(svc, method, parts[3:], raw, headers)
+        return _openai_batches(svc, method, parts[3:], body)
+
+
+def _not_found(anthropic: bool, what: str) -> tuple[int, Any, dict[str, str]]:
+    return 404, _error_body(anthropic, "not_found_error", f"no such {what}"), {}
+
+
+def _openai_files(
+    svc: FakeBatches, method: str, rest: list[str], raw: bytes, headers: dict[str, str]
+) -> tuple[int, Any, dict[str, str]]:
+    if method == "POST" and not rest:
+        form = _multipart({k.lower(): v for k, v in headers.items()}, raw)
+        fid = svc.new_id("file-")
+        content = form.get("file", b"")
+        svc.files[fid] = (form.get("purpose", b"batch").decode(), content)
+        return 200, {"id": fid, "object": "file", "bytes": len(content),
+                     "created_at": int(time.time()), "filename": "batch.jsonl",
+                     "purpose": form.get("purpose", b"batch").decode(),
+                     "status": "processed"}, {}  # fmt: skip
+    if not rest or rest[0] not in svc.files:
+        return _not_found(False, "file")
+    purpose, content = svc.files[rest[0]]
+    if method == "GET" and rest[1:] == ["content"]:
+        return 200, content, {}
+    if method == "GET" and not rest[1:]:
+        return 200, {"id": rest[0], "object": "file", "bytes": len(content),
+                     "created_at": 0, "filename": "batch.jsonl", "purpose": purpose,
+                     "status": "processed"}, {}  # fmt: skip
+    return _not_found(False, "route")
+
+
+def _openai_batches(
+    svc: FakeBatches, method: str, rest: list[str], body: Any
+) -> tuple[int, Any, dict[str, str]]:
+    if method == "POST" and not rest:
+        if not isinstance(body, dict) or body.get("input_file_id") not in svc.files:
+            return 400, _error_body(False, "invalid_request_error", "unknown input_file_id"), {}
+        lines, errors = [], []
+        for n, line in enumerate(svc.files[body["input_file_id"]][1].splitlines(), 1):
+            try:
+                item = json.loads(line)
+            except ValueError:
+                item = None
+            if isinstance(item, dict):
+                lines.append(item)
+            else:
+                errors.append(
+                    {"code": "invalid_json_line", "message": "not a JSON object", "line": n}
+                )
+        ids = [str(x.get("custom_id")) for x in lines]
+        if len(set(ids)) != len(ids):
+            errors.append({"code": "duplicate_custom_id", "message": "custom_id repeats"})
+        batch = FakeBatch(svc.new_id("batch_"), "openai", lines, time.time(), dict(body))
+        if errors:
+            batch.status, batch.errors, batch.ended = "failed", errors, time.time()
+        svc.items[batch.id] = batch
+        svc.creates += 1
+        return 200, svc.openai_view(batch), {}
+    if method == "GET" and not rest:  # list, newest first, cursor "after"
+        items = sorted(
+            (b for b in svc.items.values() if b.api == "openai"), key=lambda b: -b.created
+        )
+        return 200, _page(svc, items, None, svc.openai_view), {}
+    batch = svc.items.get(rest[0]) if rest else None
+    if batch is None or batch.api != "openai":
+        return _not_found(False, "batch")
+    if method == "POST" and rest[1:] == ["cancel"]:
+        if batch.status == "in_progress":
+            batch.status, batch.cancel_asked = "cancelling", time.time()
+        return 200, svc.openai_view(batch), {}
+    if method == "GET" and not rest[1:]:
+        svc.settle(batch)
+        return 200, svc.openai_view(batch), {}
+    return _not_found(False, "route")
+
+
+def _page(svc: FakeBatches, items: list[FakeBatch], base_url: str | None, view: Any) -> Any:
+    data = [view(b) if base_url is None else view(b, base_url) for b in items]
+    if base_url is None:
+        return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None, "has_more": False}  # fmt: skip
+    return {"data": data, "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None, "has_more": False}  # fmt: skip
+
+
+def _anthropic_batches(
+    svc: FakeBatches, method: str, rest: list[str], body: Any, base_url: str
+) -> tuple[int, Any, dict[str, str]]:
+    if method == "POST" and not rest:
+        reqs = body.get("requests") if isinstance(body, dict) else None
+        if not isinstance(reqs, list) or not reqs:
+            return 400, _error_body(True, "invalid_request_error", "requests: required"), {}
+        ids = [str(r.get("custom_id")) for r in reqs]
+        if len(set(ids)) != len(ids):
+            return 400, _error_body(True, "invalid_request_error", "custom_id repeats"), {}
+        batch = FakeBatch(svc.new_id("msgbatch_"), "anthropic", reqs, time.time())
+        svc.items[batch.id] = batch
+        svc.creates += 1
+        return 200, svc.anthropic_view(batch, base_url), {}
+    if method == "GET" and not rest:
+        items = sorted(
+            (b for b in svc.items.values() if b.api == "anthropic"), key=lambda b: -b.created
+        )
+        return 200, _page(svc, items, base_url, svc.anthropic_view), {}
+    batch = svc.items.get(rest[0]) if rest else None
+    if batch is None or batch.api != "anthropic":
+        return _not_found(True, "message batch")
+    if method == "POST" and rest[1:] == ["cancel"]:
+        if batch.status == "in_progress":
+            batch.status, batch.cancel_asked = "cancelling", time.time()
+        return 200, svc.anthropic_view(batch, base_url), {}
+    if method == "GET" and not rest[1:]:
+        svc.settle(batch)
+        return 200, svc.anthropic_view(batch, base_url), {}
+    if method == "GET" and rest[1:] == ["results"]:
+        if batch.ended is None:
+            return 400, _error_body(True, "invalid_request_error", "batch still processing"), {}
+        return 200, b"".join(json.dumps(r).encode() + b"\n" for r in batch.results), {}
+    return _not_found(True, "route")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from llmeval.domain.record import CaseResult
+
+
+def limits_text(stats: Mapping[str, Any]) -> str:
+    """What rate limits are doing, per model: ``gpt: 32/64 slots, 12 s waited on limits``.
+
+    ``stats`` is ``ProviderFactory.stats()`` (alias -> stack counters). Only models
+    that were throttled (a 429, a concurrency cut, time waited) are named.
+    """
+    parts = []
+    for alias, c in stats.items():
+        if not isinstance(c, Mapping) or not c.get("concurrency_limit"):
+            continue
+        waited = float(c.get("limit_wait_s") or 0.0)
+        if not (c.get("rate_limited") or c.get("concurrency_decreases") or waited):
+            continue
+        text = f"{alias}: {c.get('effective_concurrency')}/{c.get('concurrency_limit')} slots"
+        if waited:
+            text += f", {waited:.0f} s waited on limits"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 class ProgressObserver:
@@ -21,6 +42,20 @@ class ProgressObserver:
         self._task: Any = None
         self._last_line = 0.0
         self._start = time.monotonic()
+        self._limits: Callable[[], Mapping[str, Any]] | None = None
+        self._limits_seen = (-1.0, "")  # (when, text): read the counters twice a second
+
+    def watch_limits(self, source: Callable[[], Mapping[str, Any]]) -> None:
+        """Show the providers' adaptive concurrency and limit waits (``factory.stats``)."""
+        self._limits = source
+
+    def _limits_text(self) -> str:
+        if self._limits is None:
+            return ""
+        now = time.monotonic()
+        if now - self._limits_seen[0] >= 0.5:
+            self._limits_seen = (now, limits_text(self._limits()))
+        return self._limits_seen[1]
 
     def on_start(self, total: int, already_done: int) -> None:
         self.total = total
@@ -65,6 +100,11 @@ class ProgressObserver:
             parts.append(f"[yellow]{c['error']} error[/]")
         if c["skipped"]:
             parts.append(f"[dim]{c['skipped']} skipped[/]")
+        limits = self._limits_text()
+        if limits:
+            from rich.markup import escape
+
+            parts.append(f"[dim]· {escape(limits)}[/]")
         return " ".join(parts)
 
     def on_result(self, result: CaseResult) -> None:
@@ -78,9 +118,12 @@ class ProgressObserver:
             if now - self._last_line >= 10 or self.done == self.total:
                 self._last_line = now
                 c = self.counts
+                limits = self._limits_text()
                 sys.stderr.write(
                     f"llmeval: {self.done}/{self.total} done — {c['pass']} pass, {c['fail']} fail,"
-                    f" {c['error']} error, {c['skipped']} skipped ({now - self._start:.1f} s)\n"
+                    f" {c['error']} error, {c['skipped']} skipped ({now - self._start:.1f} s)"
+                    + (f" — {limits}" if limits else "")
+                    + "\n"
                 )
 
     def on_notice(self, message: str) -> None:

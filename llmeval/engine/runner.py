@@ -37,6 +37,7 @@ class _NotRun(Exception):
 class RunOptions:
     run_id: str
     concurrency: int = 8
+    workers: int | None = None  # cases in progress at once; default: concurrency
     max_cost_usd: float | None = None
     grace_s: float = 30.0  # after Ctrl-C, how long calls in flight may finish
     # Local targets (python, echo) have no provider stack, so the runner bounds them; for
@@ -110,7 +111,7 @@ class Runner:
         pending = iter(list(self.plan.pending(done)))
         workers = [
             asyncio.create_task(self._worker(pending, stop))
-            for _ in range(max(1, self.options.concurrency))
+            for _ in range(max(1, self.options.workers or self.options.concurrency))
         ]
         stopper = asyncio.create_task(stop.wait())
         try:

@@ -27,7 +27,7 @@ from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
 from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
-from llmeval.engine.wiring import ProviderFactory
+from llmeval.engine.wiring import ProviderFactory, runner_pool
 from llmeval.errors import UsageError
 from llmeval.store.runs import RunStore, new_run_id
 
@@ -207,9 +207,15 @@ async def execute_async(
         if defn.warm is not None:
             defn.warm()  # heavy scorer libraries load now, not inside the first result
     cost = cost_fn()
-    factory = provider_factory or ProviderFactory(project, cache_mode=cfg.cache_mode)
+    concurrency = cfg.concurrency or settings.concurrency
+    factory = provider_factory or ProviderFactory(
+        project, cache_mode=cfg.cache_mode, concurrency=concurrency
+    )
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
     factory.warm()
+    watch = getattr(observer, "watch_limits", None)
+    if callable(watch):  # the progress display shows adaptive concurrency and limit waits
+        watch(factory.stats)
 
     services = make_services(project, factory, cost)
     journal = Journal(run_dir / "results.jsonl")
@@ -224,7 +230,8 @@ async def execute_async(
         observer,
         RunOptions(
             run_id=run_id,
-            concurrency=cfg.concurrency or settings.concurrency,
+            concurrency=concurrency,
+            workers=runner_pool(providers.values(), concurrency),
             local_timeout_s=settings.timeout_s,
             max_cost_usd=cfg.max_cost_usd,  # caps what this invocation spends
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,14 @@ from llmeval.providers.base import Provider, aclose
 
 
 class ProviderFactory:
-    def __init__(self, project: Project, *, cache_mode: str = "use") -> None:
+    def __init__(
+        self, project: Project, *, cache_mode: str = "use", concurrency: int | None = None
+    ) -> None:
         self.project = project
         self.settings = project.settings
         self.cache_mode = cache_mode
+        # the run-wide bound each model's stack adapts under (a spec's own wins)
+        self.concurrency = concurrency or self.settings.concurrency
         self._stacks: dict[str, Provider] = {}
         self._bases: list[Provider] = []
         self._cache: Any = None
@@ -65,6 +69,7 @@ class ProviderFactory:
             timeout_s=spec.timeout_s or self.settings.timeout_s,
             deadline_s=self.settings.deadline_s,
             endpoint=spec.base_url or spec.provider,
+            concurrency=self.concurrency,
         )
 
     def estimator(self) -> Callable[[Any], float]:
@@ -101,3 +106,10 @@ class ProviderFactory:
             close = getattr(self._cache, "close", None)
             if close:
                 close()
+
+
+def runner_pool(providers: Iterable[object], concurrency: int) -> int:
+    """Cases the runner keeps in progress: see ``providers.stack.runner_pool``."""
+    from llmeval.providers.stack import runner_pool as pool
+
+    return pool(providers, concurrency)

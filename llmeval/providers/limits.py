@@ -1,11 +1,18 @@
-"""Per-model limits: the lane (shared pause), concurrency, RPM/TPM buckets and the
-per-attempt timeout.
+"""Per-model limits: the lane (shared pause), adaptive concurrency, RPM/TPM buckets
+and the per-attempt timeout.
 
 ``Limited`` is the innermost wrapper, the gate right before the wire: a request
 first takes a concurrency slot, then request/token budget, then waits out any lane
 pause, and only then is sent under the per-attempt timeout. Queue time therefore
 never counts against the attempt timeout or the per-case deadline, which starts at
 the first real send (see ``CallBudget``).
+
+Rate limits adapt instead of stalling (AIMD, like TCP, promptfoo and Inspect): a 429
+delays only the request that got it (``Retrying`` sleeps its Retry-After, holding no
+slot), halves the lane's effective concurrency (at most once per ``cooldown_s``, so a
+burst of 429s counts once) and every success gives a little back. The whole lane is
+paused only when most recent answers were 429s (``Lane.record``). ``rpm``/``tpm`` are
+hard caps whatever the concurrency.
 """
 
 from __future__ import annotations
@@ -13,11 +20,18 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from llmeval.domain.request import Completion, CompletionRequest
-from llmeval.errors import CircuitOpenError, ProviderTimeout
+from llmeval.errors import (
+    AuthenticationError,
+    CircuitOpenError,
+    ProviderTimeout,
+    QuotaExceededError,
+    RateLimitError,
+)
 from llmeval.providers.base import Provider
 
 Clock = Callable[[], float]
@@ -35,11 +49,20 @@ class LanePausedTooLong(CircuitOpenError):
     kind = "lane_paused"
 
 
+class LaneStopped(CircuitOpenError):
+    """An earlier answer said every call of this model will fail (bad key, no quota):
+    requests still queued in the stack are not sent, and stay not-run."""
+
+    kind = "lane_stopped"
+
+
 class Lane:
     """Shared state of one model's lane: a time before which nothing is sent.
 
-    ``Retrying`` pauses it on a rate-limit answer with Retry-After; ``Limited`` waits
-    on it before every send, so all concurrent requests of the model hold off.
+    ``Limited`` records every answer's rate-limit outcome; when at least
+    ``pause_ratio`` of the last ``window`` answers were 429s (most requests are
+    limited, so sending more only earns more 429s) a 429's Retry-After pauses the
+    whole lane. ``Limited`` waits on the pause before every send.
     """
 
     def __init__(
@@ -48,12 +71,30 @@ class Lane:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         max_pause_s: float = 120.0,
+        window: int = 20,
+        pause_ratio: float = 0.5,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
         self.max_pause_s = max_pause_s
+        self.pause_ratio = pause_ratio
         self.paused_until = 0.0
         self.pauses = 0
+        self.waited_s = 0.0  # summed over requests: time spent held by a pause
+        self.stopped: str | None = None  # why nothing more is sent (auth, quota)
+        self._recent: deque[bool] = deque(maxlen=window)  # True = answered 429
+
+    def record(self, limited: bool, retry_after: float | None = None) -> None:
+        """One answer's outcome; pause the lane when most recent answers were 429s."""
+        self._recent.append(limited)
+        if not limited or retry_after is None:
+            return
+        enough = len(self._recent) * 2 >= (self._recent.maxlen or 1)
+        if enough and sum(self._recent) >= self.pause_ratio * len(self._recent):
+            self.pause_for(min(retry_after, self.max_pause_s))
+
+    def limited_ratio(self) -> float:
+        return sum(self._recent) / len(self._recent) if self._recent else 0.0
 
     def pause_for(self, seconds: float) -> None:
         until = self.clock() + max(0.0, seconds)
@@ -64,16 +105,106 @@ class Lane:
     def remaining(self) -> float:
         return max(0.0, self.paused_until - self.clock())
 
+    def stop(self, why: str) -> None:
+        self.stopped = self.stopped or why
+
     async def wait(self) -> None:
-        """Sleep until the lane opens; raise ``LanePausedTooLong`` past the cap."""
-        while (left := self.remaining()) > 0:
+        """Sleep until the lane opens; raise ``LanePausedTooLong`` past the cap and
+        ``LaneStopped`` once the lane was stopped."""
+        while True:
+            if self.stopped is not None:
+                raise LaneStopped(f"not sent: {self.stopped}")
+            left = self.remaining()
+            if left <= 0:
+                return
             if left > self.max_pause_s:
                 raise LanePausedTooLong(
                     f"rate limited: server asked to wait {left:.0f}s "
                     f"(more than max pause {self.max_pause_s:.0f}s)",
                     status=429,
                 )
+            t0 = self.clock()
             await self.sleep(left)
+            self.waited_s += self.clock() - t0
+
+
+class AdaptiveConcurrency:
+    """AIMD bound on in-flight requests: at most ``current`` of ``maximum`` slots.
+
+    ``rate_limited()`` multiplies the limit by ``decrease``, at most once per
+    generation: after a cut, the next one waits until as many answers came back as
+    were in flight at the cut (and at least the new limit), because requests sent at
+    the old limit say nothing new with their 429s (TCP's one cut per window). ``succeeded()`` adds
+    ``1 / increase_every``. Counting answers, not seconds, keeps the balance between
+    cuts and growth the same at 50 ms and at 5 s latency. Waiters are served in
+    arrival order.
+    """
+
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        minimum: int = 1,
+        decrease: float = 0.5,
+        increase_every: int = 1,
+    ) -> None:
+        if maximum < 1:
+            raise ValueError("maximum concurrency must be at least 1")
+        self.maximum = maximum
+        self.minimum = max(1, min(minimum, maximum))
+        self.decrease = decrease
+        self.step = 1.0 / max(1, increase_every)
+        self.limit = float(maximum)
+        self.in_flight = 0
+        self.decreases = 0
+        self.lowest = maximum
+        self._answers_since_cut = 0
+        self._cut_wait = 0  # answers to see before the next cut; the first cuts at once
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def current(self) -> int:
+        return max(self.minimum, int(self.limit))
+
+    async def acquire(self) -> None:
+        if self.in_flight < self.current and not self._waiters:
+            self.in_flight += 1
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if not fut.cancelled():  # the slot was handed over just as we were cancelled
+                self.release()
+            raise
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.current:
+            fut = self._waiters.popleft()
+            if not fut.done():  # skip waiters cancelled while queued
+                self.in_flight += 1
+                fut.set_result(None)
+
+    def succeeded(self) -> None:
+        self._answers_since_cut += 1
+        if self.limit < self.maximum:
+            self.limit = min(float(self.maximum), self.limit + self.step)
+            self._wake()
+
+    def rate_limited(self) -> None:
+        self._answers_since_cut += 1
+        if self._answers_since_cut < self._cut_wait:
+            return
+        self._answers_since_cut = 0
+        self.limit = max(float(self.minimum), self.limit * self.decrease)
+        self._cut_wait = max(self.current, self.in_flight)
+        self.decreases += 1
+        self.lowest = min(self.lowest, self.current)
 
 
 class TokenBucket:
@@ -93,6 +224,7 @@ class TokenBucket:
         self.sleep = sleep
         self._stamp = clock()
         self._lock = asyncio.Lock()
+        self.waited_s = 0.0
 
     def _refill(self) -> None:
         now = self.clock()
@@ -107,7 +239,9 @@ class TokenBucket:
                 if self.level >= need:
                     self.level -= amount
                     return
+                t0 = self.clock()
                 await self.sleep((need - self.level) / self.rate)
+                self.waited_s += self.clock() - t0
 
     def adjust(self, delta: float) -> None:
         """Give back (positive) or take (negative) units after the fact."""
@@ -144,7 +278,11 @@ def rough_estimate(request: CompletionRequest) -> int:
 
 
 class Limited:
-    """Concurrency slot, RPM/TPM buckets, lane pause, per-attempt timeout."""
+    """Adaptive concurrency slot, RPM/TPM buckets, lane pause, per-attempt timeout.
+
+    Every answer is reported to the lane (429 or not) and to the AIMD limit.
+    ``adaptive=False`` keeps a fixed ``concurrency``.
+    """
 
     def __init__(
         self,
@@ -158,13 +296,18 @@ class Limited:
         estimate: Estimate | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        adaptive: bool = True,
     ) -> None:
         self.inner = inner
         self.clock = clock
         self.lane = lane or Lane(clock=clock, sleep=sleep)
         self.timeout_s = timeout_s
         self.estimate = estimate or rough_estimate
-        self._slots = asyncio.Semaphore(concurrency) if concurrency else None
+        self.slots = (
+            AdaptiveConcurrency(concurrency, minimum=1 if adaptive else concurrency)
+            if concurrency
+            else None
+        )
         self._rpm = TokenBucket(rpm, clock=clock, sleep=sleep) if rpm else None
         self._tpm = TokenBucket(tpm, clock=clock, sleep=sleep) if tpm else None
         self.sent = 0  # requests that reached the inner provider
@@ -172,10 +315,18 @@ class Limited:
         self.max_in_flight = 0
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        if self._slots is None:
+        if self.slots is None:
             return await self._send(request)
-        async with self._slots:
+        await self.slots.acquire()
+        try:
             return await self._send(request)
+        finally:
+            self.slots.release()
+
+    def waited_s(self) -> float:
+        """Time requests spent held by the lane pause and the RPM/TPM buckets."""
+        buckets = sum(b.waited_s for b in (self._rpm, self._tpm) if b is not None)
+        return self.lane.waited_s + buckets
 
     async def _send(self, request: CompletionRequest) -> Completion:
         estimated = self.estimate(request) if self._tpm else 0
@@ -191,6 +342,18 @@ class Limited:
         used: int | None = None
         try:
             result = await self._call(request, limit)
+        except (AuthenticationError, QuotaExceededError) as err:
+            self.lane.stop(err.message)  # the queued requests of this model would fail alike
+            raise
+        except RateLimitError as err:
+            self.lane.record(True, err.retry_after)
+            if self.slots is not None:
+                self.slots.rate_limited()
+            raise
+        else:
+            self.lane.record(False)
+            if self.slots is not None:
+                self.slots.succeeded()
             used = result.input_tokens + result.output_tokens
             return result
         finally:

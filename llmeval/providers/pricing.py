@@ -21,6 +21,10 @@ from llmeval.domain.model import ModelSpec, Price
 
 PRICES_TAKEN = "2026-06"
 
+# OpenAI's Batch API and Anthropic's Message Batches API both bill 50% of the list
+# price (input and output), on the table's and on a configured ``price:`` alike.
+BATCH_FACTOR = 0.5
+
 _TABLE: dict[str, tuple[float, float]] = {
     # OpenAI
     "gpt-5.5": (5.00, 30.00),
@@ -96,11 +100,21 @@ def price_for(spec: ModelSpec, model_id: str | None = None) -> Price | None:
     return None
 
 
+def batch_price(price: Price) -> Price:
+    """The price of the same tokens sent through a provider's batch API."""
+    return Price(price.input_per_mtok * BATCH_FACTOR, price.output_per_mtok * BATCH_FACTOR)
+
+
 def cost(
-    spec: ModelSpec, model_id: str | None, input_tokens: int, output_tokens: int
+    spec: ModelSpec,
+    model_id: str | None,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    batch: bool = False,
 ) -> float | None:
-    """USD for one call, or None when the model has no known price."""
+    """USD for one call (at the batch price with ``batch``), or None when unknown."""
     price = price_for(spec, model_id)
     if price is None:
         return None
-    return price.cost(input_tokens, output_tokens)
+    return (batch_price(price) if batch else price).cost(input_tokens, output_tokens)

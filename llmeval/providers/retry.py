@@ -2,10 +2,11 @@
 
 - fatal errors (``err.fatal``: auth, bad request, quota, circuit open, lane paused
   too long, replay miss) are raised at once;
-- a ``RateLimitError`` with ``retry_after`` pauses the whole model lane for that long
-  (the next attempt waits on the lane in ``Limited`` like every other request of the
-  model); past the lane's ``max_pause_s`` the lane raises ``LanePausedTooLong``
-  (a fatal ``CircuitOpenError``), so the engine leaves the case not-run;
+- a ``RateLimitError`` with ``retry_after`` delays the request that got it by that
+  long, holding no concurrency slot (``Limited`` shrinks the lane's concurrency and
+  pauses the whole lane only when most answers are 429s); a Retry-After past the
+  lane's ``max_pause_s`` raises ``LanePausedTooLong`` (a fatal ``CircuitOpenError``),
+  so the engine leaves the case not-run;
 - other retryable errors sleep ``rand() * min(max_delay, base_delay * 2**n)``;
 - the per-case deadline (``deadline_s``) covers every attempt and backoff: a backoff
   that would pass it is not slept, the case fails with ``ProviderTimeout`` at once.
@@ -95,6 +96,7 @@ class Retrying:
         self.attempts = 0  # over every call of this instance
         self.retried = 0
         self.rate_limited = 0
+        self.waited_s = 0.0  # Retry-After delays slept, summed over requests
 
     async def complete(self, request: CompletionRequest) -> Completion:
         budget = CallBudget(self.deadline_s)
@@ -119,6 +121,7 @@ class Retrying:
                 if err.fatal or attempt >= self.retries:
                     raise
                 delay = self._delay_after(err, attempt)
+                rate_limited = isinstance(err, RateLimitError)
                 left = budget.remaining(self.clock)
                 if left is not None and max(delay, self.lane.remaining()) >= left:
                     raise ProviderTimeout(
@@ -130,22 +133,25 @@ class Retrying:
             if call is not None:
                 call.retries += 1
             if delay > 0:
+                t0 = self.clock()
                 await self.sleep(delay)
+                if rate_limited:
+                    self.waited_s += self.clock() - t0
             await self.lane.wait()  # also covers a Retrying used without Limited
 
     def _delay_after(self, err: ProviderError, attempt: int) -> float:
-        """Backoff to sleep before the next attempt (0 when the lane does the waiting)."""
+        """Seconds to sleep before the next attempt: Retry-After, else the backoff."""
         if isinstance(err, RateLimitError):
             self.rate_limited += 1
             if err.retry_after is not None:
-                self.lane.pause_for(err.retry_after)
-                # the lane wait (in Limited) is the delay; fail now if it is past the cap
-                left = self.lane.remaining()
-                if left > self.lane.max_pause_s:
+                if err.retry_after > self.lane.max_pause_s:
+                    # "come back much later" holds for the whole lane: the others
+                    # fail on the lane wait without sending
+                    self.lane.pause_for(err.retry_after)
                     raise LanePausedTooLong(
                         f"rate limited: server asked to wait {err.retry_after:g}s "
                         f"(more than max pause {self.lane.max_pause_s:g}s)",
                         status=err.status,
                     ) from err
-                return 0.0
+                return err.retry_after
         return backoff_delay(attempt, self.rand(), self.base_delay, self.max_delay)

@@ -4,11 +4,12 @@
 
 - ``Cached`` outermost: a hit costs no slot, no retry, no rate budget; identical
   in-flight requests are sent once.
-- ``Retrying`` owns the case deadline and the backoff; it shares a ``Lane`` with
-  ``Limited`` so a Retry-After answer holds off every request of the model.
+- ``Retrying`` owns the case deadline, the backoff and the Retry-After delay of the
+  request that got a 429; it shares a ``Lane`` with ``Limited``, which pauses every
+  request of the model only when most answers are 429s.
 - ``Breaker`` counts every attempt and rejects at once when the provider is down.
-- ``Limited`` is the gate before the wire: concurrency slot, RPM/TPM, lane pause,
-  per-attempt timeout.
+- ``Limited`` is the gate before the wire: adaptive (AIMD) concurrency slot,
+  RPM/TPM, lane pause, per-attempt timeout.
 
 Errors the engine should read as "not-run, resumable": ``CircuitOpenError`` and its
 subclass ``LanePausedTooLong``. ``ReplayMissError`` is a replay-mode miss. Any other
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,8 +49,16 @@ class StackStats:
     circuit_opens: int = 0
     circuit_rejected: int = 0
     max_in_flight: int = 0
+    # adaptive concurrency (0 when the model has no concurrency bound)
+    concurrency_limit: int = 0  # the configured maximum
+    effective_concurrency: int = 0  # the AIMD limit now
+    lowest_concurrency: int = 0
+    concurrency_decreases: int = 0
+    in_flight: int = 0
+    # seconds, summed over requests: Retry-After delays + lane pauses + RPM/TPM waits
+    limit_wait_s: float = 0.0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
 
@@ -94,6 +103,7 @@ class ModelStack:
 
     def stats(self) -> StackStats:
         c = self.cached.counts if self.cached is not None else None
+        slots = self.limited.slots
         return StackStats(
             cache_hits=c.hits if c else 0,
             cache_misses=c.misses if c else 0,
@@ -106,10 +116,16 @@ class ModelStack:
             circuit_opens=self.breaker.opens,
             circuit_rejected=self.breaker.rejected,
             max_in_flight=self.limited.max_in_flight,
+            concurrency_limit=slots.maximum if slots else 0,
+            effective_concurrency=slots.current if slots else 0,
+            lowest_concurrency=slots.lowest if slots else 0,
+            concurrency_decreases=slots.decreases if slots else 0,
+            in_flight=self.limited.in_flight,
+            limit_wait_s=round(self.retrying.waited_s + self.limited.waited_s(), 3),
         )
 
-    def counters(self) -> dict[str, int]:
-        """``stats()`` as a plain dict, for the run summary."""
+    def counters(self) -> dict[str, float]:
+        """``stats()`` as a plain dict, for the run summary and the progress display."""
         return self.stats().as_dict()
 
     async def aclose(self) -> None:
@@ -129,6 +145,7 @@ def build_stack(
     estimate: Estimate | None = None,
     concurrency: int | None = None,
     max_pause_s: float = 120.0,
+    adaptive: bool = True,
     base_delay: float = 0.5,
     max_delay: float = 30.0,
     breaker: CircuitBreaker | None = None,
@@ -139,7 +156,8 @@ def build_stack(
     """Compose the stack for one model.
 
     The spec's own ``concurrency`` / ``rpm`` / ``tpm`` / ``timeout_s`` win over the
-    run-wide ``concurrency`` / ``timeout_s`` given here. With ``cache=None`` or
+    run-wide ``concurrency`` / ``timeout_s`` given here. ``adaptive=False`` keeps the
+    concurrency fixed (no AIMD). With ``cache=None`` or
     ``cache_mode="off"`` there is no cache layer (replay without a cache is refused).
     """
     if cache is None and cache_mode == "replay":
@@ -155,6 +173,7 @@ def build_stack(
         estimate=estimate,
         clock=clock,
         sleep=sleep,
+        adaptive=adaptive,
     )
     circuit = breaker or CircuitBreaker(clock=clock)
     retrying = Retrying(
@@ -183,6 +202,20 @@ def build_stack(
         limited=limited,
         lane=lane,
     )
+
+
+def runner_pool(providers: Iterable[object], concurrency: int) -> int:
+    """How many cases the runner should keep in progress at once.
+
+    When every model has a stack that bounds its own concurrency (AIMD in
+    ``Limited``), the runner takes twice that many cases: a case sleeping its own
+    Retry-After holds no slot, and the extra cases keep the slots busy meanwhile.
+    Otherwise (local targets, or a stack without a bound) the runner's pool is the
+    only bound and stays ``concurrency``.
+    """
+    stacks = list(providers)
+    bounded = all(isinstance(p, ModelStack) and p.limited.slots is not None for p in stacks)
+    return 2 * concurrency if stacks and bounded else concurrency
 
 
 def describe(stack: ModelStack) -> dict[str, Any]:

@@ -107,7 +107,8 @@ async def test_retry_after_is_honoured_without_limited() -> None:
     assert base.call_times == [0.0, 4.0]
 
 
-async def test_retry_after_pauses_the_whole_lane() -> None:
+async def test_one_retry_after_delays_only_its_request() -> None:
+    # behaviour changed deliberately (issue 15): a lone 429 no longer pauses the lane
     ft = FakeTime()
 
     def script(r, _n):
@@ -130,13 +131,13 @@ async def test_retry_after_pauses_the_whole_lane() -> None:
     results = await asyncio.gather(
         stack.complete(request("first")), later("second", 2.0), later("third", 5.0)
     )
-    # the 429 arrives at t=1 and pauses the lane until t=11; the others were sent
-    # (at t=2 and t=5) only after that
+    # the 429 arrives at t=1; "first" alone waits until t=11, the others go at once
     assert seen == [1.0]
-    assert base.call_times[0] == 0.0
-    assert sorted(base.call_times[1:]) == [11.0, 11.0, 11.0]
-    assert results[1][1] == 12.0 and results[2][1] == 12.0
-    assert stack.stats().lane_pauses == 1 and stack.stats().rate_limited == 1
+    assert base.call_times == [0.0, 2.0, 5.0, 11.0]
+    assert results[1][1] == 3.0 and results[2][1] == 6.0
+    stats = stack.stats()
+    assert stats.lane_pauses == 0 and stats.rate_limited == 1
+    assert stats.limit_wait_s == 10.0
 
 
 async def test_retry_after_past_the_cap_leaves_cases_not_run() -> None:

@@ -106,7 +106,7 @@ def test_spec_limits_win_over_run_defaults() -> None:
         concurrency=50,
     )  # fmt: skip
     assert stack.limited.timeout_s == 5.0
-    assert stack.limited._slots is not None and stack.limited._slots._value == 3
+    assert stack.limited.slots is not None and stack.limited.slots.maximum == 3
     assert isinstance(stack, Provider)
 
 

@@ -1,0 +1,139 @@
+"""Per-request outcomes of a batch: a ``Completion`` or an llmeval ``ProviderError``.
+
+A request the provider never processed (the batch expired or was cancelled first,
+or it is missing from the result files) is ``BatchNotProcessed``: a
+``CircuitOpenError`` subclass, so the engine leaves the case not-run and ``--resume``
+sends it again — the only requests ever sent twice are ones that never ran. A
+request the provider answered with an error maps to the same error class a live call
+would raise (``errors.status_error``). Outcomes are stored one JSON object a line;
+answer text is redacted like in the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmeval import errors as E
+from llmeval.domain.request import Completion
+from llmeval.providers.batch.state import write_json_atomic
+from llmeval.providers.secrets import redact
+
+
+class BatchNotProcessed(E.CircuitOpenError):
+    """The batch ended before this request was processed (expired, cancelled, missing)."""
+
+    kind = "batch_not_processed"
+
+
+# error.type of Anthropic / the status an OpenAI batch line carries -> HTTP status
+ANTHROPIC_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
+}
+UNPROCESSED = ("expired", "canceled", "cancelled", "batch_expired", "batch_cancelled", "missing")
+
+_CLASSES: dict[str, type[E.ProviderError]] = {
+    cls.kind: cls
+    for cls in (
+        E.ProviderError,
+        E.AuthenticationError,
+        E.BadRequestError,
+        E.QuotaExceededError,
+        E.RateLimitError,
+        E.TransientError,
+        E.ProviderTimeout,
+        E.InputTooLongError,
+        BatchNotProcessed,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One request's result as stored: ``completion`` or (``kind``, ``message``)."""
+
+    key: str
+    completion: Completion | None = None
+    kind: str = ""
+    message: str = ""
+    status: int | None = None
+
+    def error(self) -> E.ProviderError:
+        cls = _CLASSES.get(self.kind, E.ProviderError)
+        return cls(self.message, status=self.status)
+
+    @classmethod
+    def failed(cls, key: str, err: E.ProviderError) -> Outcome:
+        return cls(key, kind=err.kind, message=err.message, status=err.status)
+
+    @classmethod
+    def unprocessed(cls, key: str, why: str) -> Outcome:
+        msg = f"batch request not processed ({why}); it runs again on resume"
+        return cls(key, kind=BatchNotProcessed.kind, message=msg)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.completion is not None:
+            c = self.completion
+            return {
+                "key": self.key,
+                "ok": True,
+                "text": redact(c.text),
+                "model_id": c.model_id,
+                "finish_reason": c.finish_reason,
+                "input_tokens": c.input_tokens,
+                "output_tokens": c.output_tokens,
+                "cost_usd": c.cost_usd,
+            }
+        return {
+            "key": self.key,
+            "ok": False,
+            "kind": self.kind,
+            "message": redact(self.message),
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Outcome:
+        if data.get("ok"):
+            completion = Completion(
+                text=str(data.get("text", "")),
+                model_id=str(data.get("model_id", "")),
+                finish_reason=data.get("finish_reason"),
+                input_tokens=int(data.get("input_tokens", 0)),
+                output_tokens=int(data.get("output_tokens", 0)),
+                cost_usd=data.get("cost_usd"),
+            )
+            return cls(str(data["key"]), completion)
+        return cls(
+            str(data["key"]),
+            kind=str(data.get("kind", "provider")),
+            message=str(data.get("message", "")),
+            status=data.get("status"),
+        )
+
+
+def write_outcomes(path: Path, outcomes: Iterable[Outcome]) -> None:
+    lines = (json.dumps(o.to_json(), ensure_ascii=False) for o in outcomes)
+    write_json_atomic(path, "".join(line + "\n" for line in lines))
+
+
+def read_outcomes(path: Path) -> dict[str, Outcome]:
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            o = Outcome.from_json(json.loads(line))
+            out[o.key] = o
+    return out
