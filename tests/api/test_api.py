@@ -150,3 +150,30 @@ def test_the_public_surface_is_strictly_typed() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_write_false_removes_its_scratch_folder_even_when_the_run_fails(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    llmeval.run(project, write=False)
+    assert list(scratch.iterdir()) == []
+    # the run stops with an error after the scratch folder was made: it is removed too
+    with pytest.raises(UsageError, match="invalid run id"):
+        llmeval.run(project, write=False, run_id="no spaces/allowed")
+    assert list(scratch.iterdir()) == []
+
+
+def test_load_project_finds_the_root_from_a_subfolder_and_reports_config_errors(
+    project: Path,
+) -> None:
+    loaded = llmeval.load_project(project / "apps")
+    assert loaded.root == project.resolve() and "capitals" in loaded.suites
+    (project / "suites" / "capitals.yaml").write_text("name: capitals\ncases: [{id: a, nope: 1}]\n")
+    with pytest.raises(llmeval.ConfigErrors) as info:
+        llmeval.load_project(project)
+    assert "capitals.yaml:2" in str(info.value.errors[0])
