@@ -4,6 +4,7 @@ from llmeval.cli import (  # noqa: F401
     baseline,
     cache,
     diff,
+    export,
     importer,
     init,
     judge,

@@ -126,16 +126,20 @@ def _def_location(fn: Any, root: Path) -> Any:
 
 @app.command()
 def schema(
-    kind: str = typer.Argument("suite", help="suite | config (llmeval.yaml)"),
+    kind: str = typer.Argument(
+        "suite",
+        help="suite | config (llmeval.yaml) | results (one results.jsonl line) | run (run.json)",
+    ),
 ) -> None:
-    """Print the JSON Schema of suite files or llmeval.yaml (for editor completion)."""
+    """Print a JSON Schema: suite files, llmeval.yaml, journal lines or run.json."""
     import json
 
     with output.errors_to_exit():
         from llmeval.config.schema import config_json_schema, suite_json_schema
         from llmeval.errors import UsageError
+        from llmeval.store.schema import SCHEMAS
 
-        schemas = {"suite": suite_json_schema, "config": config_json_schema}
+        schemas = {"suite": suite_json_schema, "config": config_json_schema, **SCHEMAS}
         if kind not in schemas:
             raise UsageError(f"unknown schema '{kind}' (known: {', '.join(schemas)})")
         typer.echo(json.dumps(schemas[kind](), indent=2))

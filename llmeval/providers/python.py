@@ -52,13 +52,17 @@ def load_callable(target: str, root: Path) -> Callable[..., Any]:
             raise ConfigError(f"python target file '{spec}' does not exist")
         name = "llmeval_target_" + "_".join(path.relative_to(root.resolve()).with_suffix("").parts)
         module = sys.modules.get(name)
-        if module is None:
+        # one process may run several projects, or the same app after an edit (the
+        # Python API in a notebook): the cached module must be this very file, unchanged
+        source = (str(path), path.stat().st_mtime_ns)
+        if module is None or getattr(module, "__llmeval_source__", None) != source:
             mspec = importlib.util.spec_from_file_location(name, path)
             assert mspec is not None and mspec.loader is not None
             module = importlib.util.module_from_spec(mspec)
             sys.modules[name] = module
             # the target's own folder first, so it can import its siblings
             sys.path.insert(0, str(path.parent))
+            module.__llmeval_source__ = source  # type: ignore[attr-defined]
             try:
                 mspec.loader.exec_module(module)
             except SyntaxError as e:
