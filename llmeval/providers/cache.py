@@ -96,11 +96,13 @@ def cacheable(completion: Completion) -> bool:
 
 
 def _encode(completion: Completion, stored_at: float) -> str:
-    return json.dumps(
+    # answers were redacted where they entered (providers.base.Redacting); this is
+    # the file's own last line of defence, over the whole entry
+    text = json.dumps(
         {
             "v": SCHEMA_VERSION,
             "stored_at": stored_at,
-            "text": redact(completion.text),  # a key echoed in an answer is never stored
+            "text": completion.text,
             "model_id": completion.model_id,
             "finish_reason": completion.finish_reason,
             "input_tokens": completion.input_tokens,
@@ -109,6 +111,7 @@ def _encode(completion: Completion, stored_at: float) -> str:
         },
         ensure_ascii=False,
     )
+    return redact(text)
 
 
 def _decode(raw: Any) -> tuple[Completion, float] | None:
