@@ -4,8 +4,9 @@ The key is the SHA-256 of the canonical request (``cache_key``); it never sees a
 API key, a header or an environment variable. Values are JSON strings, and the
 diskcache ``Disk`` used here refuses to store or load anything pickled, so a
 poisoned cache directory cannot run code. diskcache (SQLite) is safe for several
-processes sharing one directory; identical requests in flight inside one process
-are sent once (``Cached``).
+processes sharing one directory; identical requests in flight are sent once:
+inside one process by sharing the task (``Cached``), across processes by a claim on
+the key (``providers.claims``).
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def _json_only_disk() -> type:
 class CacheStats:
     hits: int = 0
     misses: int = 0
-    deduped: int = 0  # followers of an identical in-flight request
+    deduped: int = 0  # followers of an identical in-flight request (any process)
+    shared: int = 0  # of which answered by another process's call
     writes: int = 0
     write_errors: int = 0
 
@@ -173,6 +175,7 @@ class ResponseCache:
         self.now = now
         self.counts = CacheStats()
         self._db: Any = None
+        self._claims: Any = None
 
     @property
     def db(self) -> Any:
@@ -192,11 +195,24 @@ class ResponseCache:
         self.counts.misses += 1
         return None
 
-    def contains(self, key: str) -> bool:
-        """A fresh entry exists (for --dry-run estimates; not counted)."""
+    def peek(self, key: str) -> Completion | None:
+        """A fresh entry, or None; not counted."""
         raw = self.db.get(key)
         decoded = _decode(raw) if raw is not None else None
-        return decoded is not None and self._fresh(decoded[1])
+        return decoded[0] if decoded is not None and self._fresh(decoded[1]) else None
+
+    def contains(self, key: str) -> bool:
+        """A fresh entry exists (for --dry-run estimates; not counted)."""
+        return self.peek(key) is not None
+
+    @property
+    def claims(self) -> Any:
+        """Cross-process claims on keys of this directory (``providers.claims``)."""
+        if self._claims is None:
+            from llmeval.providers.claims import Claims
+
+            self._claims = Claims(self.db)
+        return self._claims
 
     def put(self, key: str, completion: Completion) -> bool:
         """Store a successful answer; False (and counted) if the disk refused."""
@@ -232,6 +248,7 @@ class ResponseCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._claims = None
 
 
 class Cached:
@@ -279,6 +296,17 @@ class Cached:
             del self._inflight[key]
 
     async def _fetch(self, key: str, request: CompletionRequest) -> Completion:
+        if self.mode != "use":  # refresh: the user asked for a new answer, send it
+            return await self._send(key, request)
+        result, shared = await self.cache.claims.once(
+            key, lambda: self.cache.peek(key), lambda: self._send(key, request)
+        )
+        if shared:  # another process sent it while we waited: not sent, not paid
+            self.counts.deduped += 1
+            self.counts.shared += 1
+        return result  # type: ignore[no-any-return]
+
+    async def _send(self, key: str, request: CompletionRequest) -> Completion:
         result = await self.inner.complete(request)
         if self.cache.put(key, result):
             self.counts.writes += 1
