@@ -12,6 +12,10 @@ Endpoints: OpenAI ``POST /v1/chat/completions``, ``POST /v1/moderations``,
 
 Replies: the next scripted reply (``script``), else ``responder(request_json)``,
 else the last user message verbatim. Tokens are whitespace-separated words.
+With ``echo_key=True`` the server plays a leaky proxy: it echoes the API key it
+received in every field it returns -- ``{KEY}``, ``{KEY_B64}``, ``{KEY_URL}`` and
+``{KEY_HEX}`` in a reply become the key (plain, base64, URL-encoded, hex), the
+``model`` gets ``-<key>`` appended and ``finish_reason`` / ``stop_reason`` is the key.
 ``max_tokens`` truncates the reply (finish ``length`` / ``max_tokens``), a stop
 sequence cuts it. Faults are rules (``add_fault``/``fail_next``/``fail_rate``/
 ``fail_when``/``fail_first``) checked in order against each request; a rule without
@@ -128,6 +132,7 @@ class FakeLLMServer:
         hang_s: float = 30.0,
         seed: int = 0,
         flag_terms: Iterable[str] = ("FLAGGED",),
+        echo_key: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -136,6 +141,7 @@ class FakeLLMServer:
         self.model_suffix = model_suffix
         self.hang_s = hang_s
         self.flag_terms = tuple(flag_terms)
+        self.echo_key = echo_key
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._rules: list[FaultRule] = []
@@ -437,9 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "POST" and body is None:
             return 400, _error_body(anthropic, "invalid_request_error", "body is not JSON"), {}
         if path == OPENAI_CHAT and self.command == "POST":
-            return 200, _openai_completion(self.fake, body), {}
+            return 200, _leak(self.fake, _openai_completion(self.fake, body), self._key()), {}
         if path == ANTHROPIC_MESSAGES and self.command == "POST":
-            return 200, _anthropic_message(self.fake, body), {}
+            return 200, _leak(self.fake, _anthropic_message(self.fake, body), self._key()), {}
         if path == ANTHROPIC_MESSAGES + "/count_tokens" and self.command == "POST":
             return 200, {"input_tokens": count_words(body)}, {}
         if path == "/v1/moderations" and self.command == "POST":
@@ -518,6 +524,37 @@ def _anthropic_message(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, A
         "stop_sequence": None,
         "usage": {"input_tokens": count_words(body), "output_tokens": len(text.split())},
     }
+
+
+def _leak(fake: FakeLLMServer, answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """``echo_key``: the received key in every field of a completion (see the module doc)."""
+    if not fake.echo_key:
+        return answer
+    import base64
+    from urllib.parse import quote
+
+    forms = {
+        "{KEY}": key,
+        "{KEY_B64}": base64.b64encode(key.encode()).decode(),
+        "{KEY_URL}": quote(key, safe=""),
+        "{KEY_HEX}": key.encode().hex(),
+    }
+
+    def fill(text: str) -> str:
+        for placeholder, value in forms.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    answer["model"] = f"{answer['model']}-{key}"
+    if "choices" in answer:
+        for choice in answer["choices"]:
+            choice["message"]["content"] = fill(choice["message"]["content"])
+            choice["finish_reason"] = key
+    else:
+        for block in answer["content"]:
+            block["text"] = fill(block["text"])
+        answer["stop_reason"] = key
+    return answer
 
 
 def _moderation(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, Any]:
