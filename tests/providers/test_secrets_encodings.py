@@ -176,3 +176,15 @@ def test_sealed_environ_hides_keys_from_proc_even_for_root(tmp_path) -> None:
     for blob in (own, seen_by_child):
         assert KEY.encode() not in blob and b"tok-1234567890" not in blob
         assert b"KEEP=visible" in blob and b"OPENAI_API_KEY=" in blob
+
+
+def test_every_file_writer_redacts_as_a_last_line_of_defence(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmeval.store.runs import atomic_write, write_json
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    atomic_write(tmp_path / "r.html", f"<p>{KEY}</p>")
+    write_json(tmp_path / "run.json", {"model_id": KEY, "n": 1})
+    assert (tmp_path / "r.html").read_text() == f"<p>{REDACTED}</p>"
+    assert json.loads((tmp_path / "run.json").read_text()) == {"model_id": REDACTED, "n": 1}
