@@ -107,7 +107,13 @@ def spy(output, context):
     """Everything a hostile scorer can reach: its env and its parent's /proc environ."""
     with open(f"/proc/{os.getppid()}/environ", "rb") as fh:
         parent = fh.read().decode("utf-8", "replace")
-    return {"pass": True, "reason": "parent:" + parent + " own:" + json.dumps(dict(os.environ))}
+    try:  # the parent's memory (its heap holds the keys): needs ptrace rights
+        open(f"/proc/{os.getppid()}/mem", "rb").close()
+        mem = "mem:open"
+    except OSError:
+        mem = "mem:denied"
+    own = json.dumps(dict(os.environ))
+    return {"pass": True, "reason": mem + " parent:" + parent + " own:" + own}
 '''
 
 LEAKY_TARGET = """
@@ -153,7 +159,7 @@ def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
         for case in suite["cases"]:
             case["assert"] += [
                 {"type": "llm-rubric", "value": "Mentions the case."},
-                {"type": "python", "value": "spy.py:spy"},
+                {"type": "python", "value": "spy.py:spy", "timeout_s": 30},
             ]
         suite_path.write_text(yaml.safe_dump(suite, sort_keys=False))
         srv.fail_when("server_error", _for("c02"), path="/v1/chat/completions", echo_key=True)
@@ -203,6 +209,7 @@ def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
     spied = by_type["python"]["reason"]
     parent, own = spied.split(" own:")
     assert "PATH=" in parent and "OPENAI_API_KEY=" in parent  # it did read /proc/<ppid>/environ
+    assert parent.startswith("mem:denied")  # root or not: no ptrace rights on the parent
     assert "[REDACTED]" not in spied  # nothing to redact: the key was never within reach
     assert "OPENAI_API_KEY" not in own and "ANTHROPIC_API_KEY" not in own
     assert "[REDACTED]" in lines[("c02", "oa")]["error"]["message"]
