@@ -135,26 +135,30 @@ def redact(text: str, environ: dict[str, str] | None = None) -> str:
 
 
 def redact_json(obj: Any) -> Any:
-    """A JSON-like value with every string in it (keys too) redacted; other types as is."""
+    """A JSON-like value with every string in it (keys too) redacted; other types as
+    is. Frozen dataclasses inside (e.g. a completion's tool calls) are rebuilt only when
+    one of their fields changed."""
     if isinstance(obj, str):
         return redact(obj)
     if isinstance(obj, dict):
         return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return type(obj)(redact_json(v) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changed: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            clean = redact_json(value)
+            if clean is not value and clean != value:
+                changed[f.name] = clean
+        return dataclasses.replace(obj, **changed) if changed else obj
     return obj
 
 
 def redact_completion(completion: Completion) -> Completion:
-    """The entry point of a provider's answer: every text field redacted at once."""
-    fields = {
-        "text": completion.text,
-        "model_id": completion.model_id,
-        "finish_reason": completion.finish_reason,
-    }
-    clean = {k: redact(v) for k, v in fields.items() if isinstance(v, str)}
-    changed: dict[str, Any] = {k: v for k, v in clean.items() if v != fields[k]}
-    return dataclasses.replace(completion, **changed) if changed else completion
+    """The entry point of a provider's answer: every text in it (text, model id, finish
+    reason, and whatever else a Completion carries, e.g. tool calls) redacted at once."""
+    return redact_json(completion)  # type: ignore[no-any-return]
 
 
 def redact_error(error: E) -> E:

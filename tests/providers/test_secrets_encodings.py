@@ -188,3 +188,25 @@ def test_every_file_writer_redacts_as_a_last_line_of_defence(
     write_json(tmp_path / "run.json", {"model_id": KEY, "n": 1})
     assert (tmp_path / "r.html").read_text() == f"<p>{REDACTED}</p>"
     assert json.loads((tmp_path / "run.json").read_text()) == {"model_id": REDACTED, "n": 1}
+
+
+def test_nested_frozen_dataclasses_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever else a Completion grows (tool calls...) is covered without a new line here."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Call:
+        name: str
+        arguments: dict
+
+    @dataclass(frozen=True)
+    class Answer:
+        text: str
+        calls: tuple = ()
+        n: int = 0
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    a = Answer("ok", (Call("f", {"k": KEY, "deep": [KEY]}), Call("g", {})), 3)
+    out = redact_json(a)
+    assert out.calls[0].arguments == {"k": REDACTED, "deep": [REDACTED]}
+    assert out.calls[1] is a.calls[1] and out.n == 3 and out.text == "ok"
