@@ -19,6 +19,10 @@ each wire format (a str ``arguments`` is sent as-is: invalid JSON on purpose).
 ``"stream": true`` in a request body is answered with server-sent events in that API's
 format, one word per event, ``chunk_delay_ms`` apart (after ``latency_ms``).
 Tokens are whitespace-separated words.
+With ``echo_key=True`` the server plays a leaky proxy: it echoes the API key it
+received in every field it returns -- ``{KEY}``, ``{KEY_B64}``, ``{KEY_URL}`` and
+``{KEY_HEX}`` in a reply become the key (plain, base64, URL-encoded, hex), the
+``model`` gets ``-<key>`` appended and ``finish_reason`` / ``stop_reason`` is the key.
 ``max_tokens`` truncates the reply (finish ``length`` / ``max_tokens``), a stop
 sequence cuts it. Faults are rules (``add_fault``/``fail_next``/``fail_rate``/
 ``fail_when``/``fail_first``) checked in order against each request; a rule without
@@ -178,6 +182,7 @@ class FakeLLMServer:
         chunk_delay_ms: float = 0.0,
         seed: int = 0,
         flag_terms: Iterable[str] = ("FLAGGED",),
+        echo_key: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -187,6 +192,7 @@ class FakeLLMServer:
         self.hang_s = hang_s
         self.chunk_delay_ms = chunk_delay_ms
         self.flag_terms = tuple(flag_terms)
+        self.echo_key = echo_key
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self._rules: list[FaultRule] = []
@@ -493,11 +499,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "POST" and body is None:
             return 400, _error_body(anthropic, "invalid_request_error", "body is not JSON"), {}
         if path == OPENAI_CHAT and self.command == "POST":
-            return 200, _openai_completion(self.fake, body), {}
+            return 200, _leak(self.fake, _openai_completion(self.fake, body), self._key()), {}
         if path == OPENAI_RESPONSES and self.command == "POST":
             return 200, _openai_response(self.fake, body), {}
         if path == ANTHROPIC_MESSAGES and self.command == "POST":
-            return 200, _anthropic_message(self.fake, body), {}
+            return 200, _leak(self.fake, _anthropic_message(self.fake, body), self._key()), {}
         if path in (APP_CHAT, APP_STREAM) and self.command == "POST":
             return 200, _app_answer(self.fake, body, stream=path == APP_STREAM), {}
         if path == ANTHROPIC_MESSAGES + "/count_tokens" and self.command == "POST":
@@ -863,6 +869,37 @@ def _app_answer(fake: FakeLLMServer, body: dict[str, Any], *, stream: bool) -> A
         "usage": {"in": n_in, "out": n_out},
         "calls": [{"name": c["name"], "args": _args_object(c)} for c in reply.tool_calls],
     }
+
+
+def _leak(fake: FakeLLMServer, answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """``echo_key``: the received key in every field of a completion (see the module doc)."""
+    if not fake.echo_key:
+        return answer
+    import base64
+    from urllib.parse import quote
+
+    forms = {
+        "{KEY}": key,
+        "{KEY_B64}": base64.b64encode(key.encode()).decode(),
+        "{KEY_URL}": quote(key, safe=""),
+        "{KEY_HEX}": key.encode().hex(),
+    }
+
+    def fill(text: str) -> str:
+        for placeholder, value in forms.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    answer["model"] = f"{answer['model']}-{key}"
+    if "choices" in answer:
+        for choice in answer["choices"]:
+            choice["message"]["content"] = fill(choice["message"]["content"])
+            choice["finish_reason"] = key
+    else:
+        for block in answer["content"]:
+            block["text"] = fill(block["text"])
+        answer["stop_reason"] = key
+    return answer
 
 
 def _moderation(fake: FakeLLMServer, body: dict[str, Any]) -> dict[str, Any]:

@@ -90,5 +90,10 @@ def main() -> None:
     for name in ("typer._click.exceptions", "click.exceptions"):
         with contextlib.suppress(ImportError):  # older typer uses click; newer vendors it
             importlib.import_module(name).UsageError.exit_code = 4
+    from llmeval.providers.environ import seal_environ
+
+    # user code (python scorers) runs in children: keys must not be readable from
+    # /proc/<our pid>/environ; os.environ keeps our own copies
+    seal_environ()
     _register()
     app()

@@ -32,11 +32,16 @@ def err(message: str) -> None:
 
 
 def _redact(text: str) -> str:
-    try:
-        from llmeval.providers.secrets import redact
-    except ImportError:  # pragma: no cover
-        return text
+    from llmeval.providers.secrets import redact
+
     return redact(text)
+
+
+def _traceback(e: BaseException) -> None:
+    """``--debug``: the traceback, redacted (a locals' repr or a message may quote a key)."""
+    from llmeval.providers.secrets import format_exception
+
+    sys.stderr.write(format_exception(e))
 
 
 def _json_error(code: int, errors: list[str]) -> None:
@@ -61,7 +66,7 @@ def errors_to_exit(json_errors: bool = False) -> Iterator[None]:
         raise typer.Exit(exits.INTERRUPTED) from None
     except ConfigErrors as e:
         if _state["debug"]:
-            raise
+            _traceback(e)
         for one in e.errors:
             err(_redact(str(one)))
         if json_errors:
@@ -71,7 +76,7 @@ def errors_to_exit(json_errors: bool = False) -> Iterator[None]:
         raise typer.Exit(exits.USAGE) from None
     except ConfigError as e:
         if _state["debug"]:
-            raise
+            _traceback(e)
         line = _redact(f"error: {e}" if e.location is None else str(e))
         err(line)
         if json_errors:
@@ -79,11 +84,20 @@ def errors_to_exit(json_errors: bool = False) -> Iterator[None]:
         raise typer.Exit(exits.USAGE) from None
     except LLMEvalError as e:
         if _state["debug"]:
-            raise
+            _traceback(e)
         err(_redact(f"error: {e}"))
         if json_errors:
             _json_error(e.exit_code, [_redact(str(e))])
         raise typer.Exit(e.exit_code) from None
+    except Exception as e:
+        # a bug of ours: one redacted line (traceback with --debug), and "incomplete"
+        # (3), never 1, which CI would read as a regression
+        if _state["debug"]:
+            _traceback(e)
+        err(_redact(f"internal error: {type(e).__name__}: {e}"))
+        if json_errors:
+            _json_error(exits.INCOMPLETE, [_redact(f"{type(e).__name__}: {e}")])
+        raise typer.Exit(exits.INCOMPLETE) from None
 
 
 def is_ci() -> bool:

@@ -11,7 +11,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
 from llmeval.engine.wiring import ProviderFactory, runner_pool
 from llmeval.errors import UsageError
+from llmeval.store.lock import run_lock
 from llmeval.store.runs import RunStore, new_run_id
 
 
@@ -154,7 +155,20 @@ def execute(
     )
 
 
-async def execute_async(
+async def execute_async(project: Project, cfg: RunConfig, **options: Any) -> RunReport:
+    """Plan, run and journal ``cfg`` on the running event loop; write run.json. The run
+    folder's lock is held throughout: a second process on the same run gets a
+    UsageError (exit 4) instead of writing the same journal."""
+    runs_dir = str(cfg.runs_dir) if cfg.runs_dir else project.settings.runs_dir
+    store = RunStore(project.root, runs_dir)
+    if not cfg.resume and not cfg.run_id:
+        cfg = replace(cfg, run_id=new_run_id())
+    run_dir = store.resolve(cfg.resume) if cfg.resume else store.run_dir(cfg.run_id or "")
+    with run_lock(run_dir):
+        return await _execute_locked(project, cfg, **options)
+
+
+async def _execute_locked(
     project: Project,
     cfg: RunConfig,
     *,
@@ -162,7 +176,6 @@ async def execute_async(
     handle_signals: bool = False,
     provider_factory: ProviderFactory | None = None,
 ) -> RunReport:
-    """Plan, run and journal ``cfg`` on the running event loop; write run.json."""
     observer = observer or NullObserver()
     settings = project.settings
     store = RunStore(project.root, str(cfg.runs_dir) if cfg.runs_dir else settings.runs_dir)

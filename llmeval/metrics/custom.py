@@ -12,7 +12,7 @@ Scores outside [0, 1]: pass/fail is decided on the raw score (promptfoo's rule:
 ``score >= threshold``, else ``score > 0``); the recorded score, which enters weighted
 means, is the raw one brought into [0, 1] (above 1 counts as 1, below 0 as 0), the
 reason says so, and ``details["raw_score"]`` keeps the raw value. It runs in a separate,
-persistent worker process (``metrics.pyworker``) whose environment has no provider
+persistent worker processes (``metrics.pool``) whose environment has no provider
 keys, with a timeout; a crash or a timeout is that case's error, never the run's,
 and the worker is restarted on the next call.
 """
@@ -20,16 +20,6 @@ and the worker is restarted on the next call.
 from __future__ import annotations
 
 import ast
-import asyncio
-import atexit
-import contextlib
-import json
-import os
-import signal
-import subprocess
-import sys
-import threading
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -37,150 +27,13 @@ from llmeval.domain.record import Score
 from llmeval.domain.suite import AssertionSpec
 from llmeval.errors import ConfigError, ScorerError
 from llmeval.metrics.base import BuildContext, ScoreContext, Services
+from llmeval.metrics.pool import run_scorer
 from llmeval.metrics.registry import register
 from llmeval.metrics.scorer_result import interpret
 from llmeval.metrics.values import check_options
+from llmeval.providers.secrets import redact_json
 
 DEFAULT_FUNCTION = "get_assert"  # promptfoo's default for a bare file://scorer.py
-_SECRET_NAMES = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
-_SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY", "_PASSWORD")
-
-
-def scrubbed_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment minus anything that looks like a credential."""
-    src = dict(os.environ if env is None else env)
-    clean = {
-        k: v
-        for k, v in src.items()
-        if k.upper() not in _SECRET_NAMES and not k.upper().endswith(_SECRET_SUFFIXES)
-    }
-    # the worker must import llmeval even from an uninstalled checkout
-    pkg_parent = str(Path(__file__).resolve().parents[2])
-    clean["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_parent, clean.get("PYTHONPATH")) if p)
-    return clean
-
-
-class ScorerWorker:
-    """One persistent worker process; calls are serialised and each has a timeout."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-        self._seq = 0
-
-    def _ensure(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "llmeval.metrics.pyworker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.root,
-                env=scrubbed_env(),
-                start_new_session=os.name == "posix",  # so a kill takes its children too
-            )
-        return self._proc
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
-
-    def _kill(self, proc: subprocess.Popen[bytes]) -> None:
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
-
-    def reset(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            self._kill(proc)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
-            for f in (proc.stdin, proc.stdout):
-                if f is not None:
-                    f.close()
-
-    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Blocking: send one request, wait up to ``timeout`` s; ScorerError if none came."""
-        with self._lock:
-            proc = self._ensure()
-            self._seq += 1
-            line = (json.dumps({**request, "id": self._seq}, default=str) + "\n").encode()
-            expired = threading.Event()
-
-            def expire() -> None:
-                expired.set()
-                self._kill(proc)
-
-            timer = threading.Timer(timeout, expire)
-            timer.daemon = True
-            timer.start()
-            try:
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(line)
-                proc.stdin.flush()
-                raw = proc.stdout.readline()
-            except OSError:
-                raw = b""
-            finally:
-                timer.cancel()
-            complete = raw.endswith(b"\n")
-            if expired.is_set() or not complete:
-                code = proc.poll()
-                self.reset()  # killed, dead or half-written: start afresh next time
-                if not complete:
-                    if expired.is_set():
-                        raise ScorerError(f"timed out after {timeout:g}s")
-                    raise ScorerError(f"scorer process exited (code {code})")
-            try:
-                return json.loads(raw)  # type: ignore[no-any-return]
-            except ValueError:
-                raise ScorerError("unreadable reply from the scorer process") from None
-
-    def close(self) -> None:
-        with self._lock:
-            self.reset()
-
-
-_workers: dict[Path, ScorerWorker] = {}
-_workers_lock = threading.Lock()
-_loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def worker_for(root: Path) -> ScorerWorker:
-    with _workers_lock:
-        w = _workers.get(root)
-        if w is None:
-            w = _workers[root] = ScorerWorker(root)
-        return w
-
-
-@atexit.register
-def shutdown_workers() -> None:
-    # no waiting on a call in flight: killing the process ends it (its reader sees EOF)
-    with _workers_lock:
-        for w in _workers.values():
-            proc = w._proc
-            if proc is not None:
-                w._kill(proc)
-
-
-async def run_scorer(root: Path, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """Queue on this event loop, then run the blocking call in a thread."""
-    loop = asyncio.get_running_loop()
-    lock = _loop_locks.get(loop)
-    if lock is None:
-        lock = _loop_locks[loop] = asyncio.Lock()
-    async with lock:  # one call in flight: waiting in line does not eat the timeout
-        return await asyncio.to_thread(worker_for(root).call, request, timeout)
-
 
 def resolve_target(value: Any, root: Path, suite_dir: Path | None = None) -> tuple[Path, str]:
     """``[file://]path.py[:function]`` -> (absolute path, function), checked now."""
@@ -260,7 +113,8 @@ def _python(spec: AssertionSpec, build: BuildContext) -> Any:
             "context": score_context(ctx, config),
         }
         try:
-            resp = await run_scorer(root, request, float(timeout))
+            # user code's answer enters llmeval here: redacted whole, like a provider's
+            resp = redact_json(await run_scorer(root, request, float(timeout)))
         except ScorerError as e:
             return Score(passed=None, error=f"python scorer {label}: {e}")
         if not resp.get("ok"):

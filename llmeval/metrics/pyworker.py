@@ -4,6 +4,11 @@ Reads one JSON request per line on stdin, calls ``function(output, context)`` fr
 named file, writes one JSON response per line. The protocol has its own copy of the
 original stdout; fd 1 is pointed at stderr so a scorer's ``print`` cannot corrupt it.
 It imports nothing from llmeval beyond this module, so it starts fast and stays small.
+
+Before any user code runs, the worker gives up ``CAP_SYS_PTRACE`` (when it has it, i.e.
+as root), so not even a root scorer can read the parent's memory through
+``/proc/<ppid>/mem``; its environment was already cleaned by the parent, and the
+parent's own ``/proc/<ppid>/environ`` was sealed (``providers.environ``).
 """
 
 from __future__ import annotations
@@ -63,7 +68,42 @@ async def _await(aw: Any) -> Any:
     return await aw
 
 
+_CAP_SYS_PTRACE = 19
+_PR_CAPBSET_DROP = 24
+
+
+def drop_ptrace() -> None:
+    """Remove CAP_SYS_PTRACE from the bounding, permitted and effective sets (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [
+            ("effective", ctypes.c_uint32),
+            ("permitted", ctypes.c_uint32),
+            ("inheritable", ctypes.c_uint32),
+        ]
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_CAPBSET_DROP, _CAP_SYS_PTRACE, 0, 0, 0)  # fails harmlessly if not root
+        header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3
+        if libc.capget(ctypes.byref(header), data) == 0:
+            keep = ~(1 << _CAP_SYS_PTRACE) & 0xFFFFFFFF
+            data[0].effective &= keep
+            data[0].permitted &= keep
+            data[0].inheritable &= keep
+            libc.capset(ctypes.byref(header), data)
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
+    drop_ptrace()
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr

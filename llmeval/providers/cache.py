@@ -4,8 +4,9 @@ The key is the SHA-256 of the canonical request (``cache_key``); it never sees a
 API key, a header or an environment variable. Values are JSON strings, and the
 diskcache ``Disk`` used here refuses to store or load anything pickled, so a
 poisoned cache directory cannot run code. diskcache (SQLite) is safe for several
-processes sharing one directory; identical requests in flight inside one process
-are sent once (``Cached``).
+processes sharing one directory; identical requests in flight are sent once:
+inside one process by sharing the task (``Cached``), across processes by a claim on
+the key (``providers.claims``).
 """
 
 from __future__ import annotations
@@ -116,11 +117,13 @@ def cacheable(completion: Completion) -> bool:
 
 
 def _encode(completion: Completion, stored_at: float) -> str:
-    return json.dumps(
+    # answers were redacted where they entered (providers.base.Redacting); this is
+    # the file's own last line of defence, over the whole entry
+    text = json.dumps(
         {
             "v": SCHEMA_VERSION,
             "stored_at": stored_at,
-            "text": redact(completion.text),  # a key echoed in an answer is never stored
+            "text": completion.text,
             "model_id": completion.model_id,
             "finish_reason": completion.finish_reason,
             "input_tokens": completion.input_tokens,
@@ -134,6 +137,7 @@ def _encode(completion: Completion, stored_at: float) -> str:
         },
         ensure_ascii=False,
     )
+    return redact(text)
 
 
 def _decode(raw: Any) -> tuple[Completion, float] | None:
@@ -181,7 +185,8 @@ def _json_only_disk() -> type:
 class CacheStats:
     hits: int = 0
     misses: int = 0
-    deduped: int = 0  # followers of an identical in-flight request
+    deduped: int = 0  # followers of an identical in-flight request (any process)
+    shared: int = 0  # of which answered by another process's call
     writes: int = 0
     write_errors: int = 0
 
@@ -197,6 +202,7 @@ class ResponseCache:
         self.now = now
         self.counts = CacheStats()
         self._db: Any = None
+        self._claims: Any = None
 
     @property
     def db(self) -> Any:
@@ -216,11 +222,24 @@ class ResponseCache:
         self.counts.misses += 1
         return None
 
-    def contains(self, key: str) -> bool:
-        """A fresh entry exists (for --dry-run estimates; not counted)."""
+    def peek(self, key: str) -> Completion | None:
+        """A fresh entry, or None; not counted."""
         raw = self.db.get(key)
         decoded = _decode(raw) if raw is not None else None
-        return decoded is not None and self._fresh(decoded[1])
+        return decoded[0] if decoded is not None and self._fresh(decoded[1]) else None
+
+    def contains(self, key: str) -> bool:
+        """A fresh entry exists (for --dry-run estimates; not counted)."""
+        return self.peek(key) is not None
+
+    @property
+    def claims(self) -> Any:
+        """Cross-process claims on keys of this directory (``providers.claims``)."""
+        if self._claims is None:
+            from llmeval.providers.claims import Claims
+
+            self._claims = Claims(self.db)
+        return self._claims
 
     def put(self, key: str, completion: Completion) -> bool:
         """Store a successful answer; False (and counted) if the disk refused."""
@@ -256,6 +275,7 @@ class ResponseCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._claims = None
 
 
 class Cached:
@@ -303,6 +323,17 @@ class Cached:
             del self._inflight[key]
 
     async def _fetch(self, key: str, request: CompletionRequest) -> Completion:
+        if self.mode != "use":  # refresh: the user asked for a new answer, send it
+            return await self._send(key, request)
+        result, shared = await self.cache.claims.once(
+            key, lambda: self.cache.peek(key), lambda: self._send(key, request)
+        )
+        if shared:  # another process sent it while we waited: not sent, not paid
+            self.counts.deduped += 1
+            self.counts.shared += 1
+        return result  # type: ignore[no-any-return]
+
+    async def _send(self, key: str, request: CompletionRequest) -> Completion:
         result = await self.inner.complete(request)
         if self.cache.put(key, result):
             self.counts.writes += 1

@@ -10,7 +10,7 @@ from typing import Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.errors import ConfigError
-from llmeval.providers.base import Provider
+from llmeval.providers.base import Provider, Redacting
 
 BUILTIN: dict[str, str] = {
     "echo": "llmeval.providers.echo:EchoProvider",
@@ -50,9 +50,11 @@ def provider_class(name: str) -> Any:
 
 
 def create(spec: ModelSpec, root: Path) -> Provider:
-    """Build the base provider for ``spec``. Raises ConfigError (e.g. missing key)."""
+    """Build the base provider for ``spec``, behind the redaction boundary.
+
+    Raises ConfigError (e.g. missing key)."""
     cls = provider_class(spec.provider)
-    return cls(spec, root=root)  # type: ignore[no-any-return]
+    return Redacting(cls(spec, root=root))
 
 
 def known_params(spec: ModelSpec) -> frozenset[str] | None:

@@ -1,9 +1,15 @@
-"""Redaction of secrets by value.
+"""Redaction of secrets by value: the one place that knows what a secret looks like.
 
-Keys live only in environment variables; whatever text leaves the process (errors,
-journal, reports, logs, tracebacks) goes through ``redact`` first, which replaces
-the *value* of every known secret variable with ``[REDACTED]``. Redacting by value
-catches a key even when a server echoes it back inside an error body.
+Keys live only in environment variables. Whatever provider data enters llmeval
+(``redact_completion``, ``redact_error``) and whatever text leaves it (``redact``,
+``redact_json``, ``format_exception``) goes through here, which replaces every known
+secret with ``[REDACTED]``. Redacting by value catches a key even when a server echoes
+it back inside an answer, a model id or an error body.
+
+A value is matched as it is sent (stripped of surrounding whitespace: the SDKs get
+the stripped key) and in the encodings it travels in: base64 (standard and URL-safe,
+at any byte alignment, so ``Basic`` auth and tokens embedded in blobs are caught),
+URL-encoding, JSON-escaping and hex.
 
 Known secrets: OPENAI_API_KEY, ANTHROPIC_API_KEY (and their admin/auth variants),
 every variable registered with ``register_secret_env`` (a model's ``api_key_env``),
@@ -13,11 +19,20 @@ least 8 characters (shorter values are too likely to be ordinary words).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import json
 import logging
 import os
 import re
 import threading
+import traceback
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, quote_plus
+
+if TYPE_CHECKING:
+    from llmeval.domain.request import Completion
 
 REDACTED = "[REDACTED]"
 
@@ -27,12 +42,15 @@ _DEFAULT_ENVS = (
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_AUTH_TOKEN",
 )
-_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_SECRET_KEY", "_ACCESS_KEY", "_PASSWORD")
 _MIN_PATTERN_LEN = 8
 _MIN_REGISTERED_LEN = 4  # below this a "secret" would shred ordinary text
+_MIN_ENCODED_LEN = 12  # encodings of shorter values (base64 fragments) match too much
 
 _lock = threading.Lock()
 _registered: set[str] = set(_DEFAULT_ENVS)
+
+E = TypeVar("E", bound=BaseException)
 
 
 def register_secret_env(name: str) -> None:
@@ -41,40 +59,119 @@ def register_secret_env(name: str) -> None:
         _registered.add(name)
 
 
+def is_secret_name(name: str) -> bool:
+    """A variable whose value is a secret by its name (registered or key-like)."""
+    with _lock:
+        if name in _registered:
+            return True
+    return name.upper().endswith(_SUFFIXES)
+
+
 def secret_values(environ: dict[str, str] | None = None) -> frozenset[str]:
-    """The values to redact, read fresh from the environment (keys can be set late)."""
+    """The values to redact (stripped), read fresh from the environment."""
     env = os.environ if environ is None else environ
     with _lock:
         names = set(_registered)
     values: set[str] = set()
-    for name, value in env.items():
+    for name, raw in env.items():
+        value = raw.strip() if raw else ""
         if not value:
             continue
-        upper = name.upper()
         if (name in names and len(value) >= _MIN_REGISTERED_LEN) or (
-            upper.endswith(_SUFFIXES) and len(value) >= _MIN_PATTERN_LEN
+            name.upper().endswith(_SUFFIXES) and len(value) >= _MIN_PATTERN_LEN
         ):
             values.add(value)
     return frozenset(values)
+
+
+def _base64_forms(data: bytes) -> set[str]:
+    """The base64 characters that depend on ``data`` alone, at each of the three byte
+    alignments it can have inside a longer encoded blob (standard and URL-safe)."""
+    forms: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + data).decode("ascii")
+        first = -(-8 * shift // 6)  # first char made only of data bits
+        last = 8 * (shift + len(data)) // 6  # chars before this one are whole
+        core = encoded[first:last]
+        forms.add(core)
+        forms.add(core.translate(str.maketrans("+/", "-_")))
+    return forms
+
+
+def encodings(value: str) -> set[str]:
+    """``value`` and the forms it takes on the wire and in files."""
+    forms = {value}
+    if len(value) < _MIN_ENCODED_LEN:
+        return forms
+    data = value.encode("utf-8")
+    forms |= {quote(value, safe=""), quote_plus(value), quote(value)}
+    escaped = json.dumps(value)[1:-1]
+    forms |= {escaped, escaped.replace("/", "\\/"), json.dumps(value, ensure_ascii=False)[1:-1]}
+    forms |= {data.hex(), data.hex().upper()}
+    forms |= _base64_forms(data)
+    return {f for f in forms if f}
 
 
 @lru_cache(maxsize=8)
 def _pattern(values: frozenset[str]) -> re.Pattern[str] | None:
     if not values:
         return None
+    forms: set[str] = set()
+    for v in values:
+        forms |= encodings(v)
     # longest first, so a secret that contains another is replaced whole
-    ordered = sorted(values, key=len, reverse=True)
+    ordered = sorted(forms, key=len, reverse=True)
     return re.compile("|".join(re.escape(v) for v in ordered))
 
 
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
-    """``text`` with every known secret value replaced by ``[REDACTED]``."""
-    if not text:
+    """``text`` with every known secret (in any known encoding) replaced by ``[REDACTED]``."""
+    if not text or not isinstance(text, str):
         return text
     pattern = _pattern(secret_values(environ))
     if pattern is None:
         return text
     return pattern.sub(REDACTED, text)
+
+
+def redact_json(obj: Any) -> Any:
+    """A JSON-like value with every string in it (keys too) redacted; other types as
+    is. Frozen dataclasses inside (e.g. a completion's tool calls) are rebuilt only when
+    one of their fields changed."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(redact_json(v) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changed: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            clean = redact_json(value)
+            if clean is not value and clean != value:
+                changed[f.name] = clean
+        return dataclasses.replace(obj, **changed) if changed else obj
+    return obj
+
+
+def redact_completion(completion: Completion) -> Completion:
+    """The entry point of a provider's answer: every text in it (text, model id, finish
+    reason, and whatever else a Completion carries, e.g. tool calls) redacted at once."""
+    return redact_json(completion)  # type: ignore[no-any-return]
+
+
+def redact_error(error: E) -> E:
+    """The same exception with its message (and ``args``) redacted, in place."""
+    if getattr(error, "message", None) is not None and isinstance(error.message, str):  # type: ignore[attr-defined]
+        error.message = redact(error.message)  # type: ignore[attr-defined]
+    error.args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
+    return error
+
+
+def format_exception(error: BaseException) -> str:
+    """A traceback as ``--debug`` prints it: with locals' reprs and messages redacted."""
+    return redact("".join(traceback.format_exception(error)))
 
 
 class RedactingFilter(logging.Filter):

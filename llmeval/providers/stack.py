@@ -41,6 +41,7 @@ class StackStats:
     cache_hits: int = 0
     cache_misses: int = 0
     deduped: int = 0
+    shared: int = 0  # of the deduped: answered by another process's call (cache claim)
     cache_writes: int = 0
     requests_sent: int = 0  # attempts that reached the base provider
     retries: int = 0
@@ -108,6 +109,7 @@ class ModelStack:
             cache_hits=c.hits if c else 0,
             cache_misses=c.misses if c else 0,
             deduped=c.deduped if c else 0,
+            shared=c.shared if c else 0,
             cache_writes=c.writes if c else 0,
             requests_sent=self.limited.sent,
             retries=self.retrying.retried,

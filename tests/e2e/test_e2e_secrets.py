@@ -3,12 +3,18 @@ key back in its error bodies and the run prints those errors."""
 
 from __future__ import annotations
 
+import base64
+import json
+from urllib.parse import quote
+
 import pytest
+import yaml
 from e2e_project import (
     ANTHROPIC_CANARY,
     CANARIES,
     OPENAI_CANARY,
     anthropic_model,
+    cli_env,
     make_project,
     openai_model,
     prompt_of,
@@ -89,3 +95,135 @@ def test_canary_keys_absent_from_every_file_and_output(server, tmp_path) -> None
     for text in (proc.stdout, proc.stderr, stats.stdout, stats.stderr):
         for canary in CANARIES:
             assert canary not in text
+
+
+# --- a server that echoes the key in every field, keys with whitespace, keyless scorers --
+
+SPY_SCORER = '''
+import json, os
+
+
+def spy(output, context):
+    """Everything a hostile scorer can reach: its env and its parent's /proc environ."""
+    with open(f"/proc/{os.getppid()}/environ", "rb") as fh:
+        parent = fh.read().decode("utf-8", "replace")
+    try:  # the parent's memory (its heap holds the keys): needs ptrace rights
+        open(f"/proc/{os.getppid()}/mem", "rb").close()
+        mem = "mem:open"
+    except OSError:
+        mem = "mem:denied"
+    own = json.dumps(dict(os.environ))
+    return {"pass": True, "reason": mem + " parent:" + parent + " own:" + own}
+'''
+
+LEAKY_TARGET = """
+import base64, os
+
+key = os.environ.get("OPENAI_API_KEY", "")
+raise RuntimeError("import failed with " + key + " b64 " + base64.b64encode(key.strip().encode()).decode())
+"""
+
+
+def _leaky_reply(body: dict) -> str:
+    text = " ".join(str(m.get("content")) for m in body.get("messages") or [])
+    if "<<<OUTPUT" in text or "rubric" in text.lower():
+        return json.dumps({"reason": "graded with {KEY}", "pass": True, "score": 1.0})
+    return body["messages"][-1]["content"] + " {KEY} b64={KEY_B64} url={KEY_URL} hex={KEY_HEX}"
+
+
+def _forms(key: str) -> list[bytes]:
+    """The canary as it could appear in a file: plain, base64, URL-encoded, hex."""
+    raw = key.encode()
+    return [raw, base64.b64encode(raw), quote(key, safe="").encode(), raw.hex().encode()]
+
+
+def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
+    with FakeLLMServer(latency_ms=1, echo_key=True, responder=_leaky_reply) as srv:
+        env = cli_env(
+            OPENAI_API_KEY=f"{OPENAI_CANARY}\n",  # as `export KEY=$(cat keyfile)` leaves it
+            ANTHROPIC_API_KEY=f"  {ANTHROPIC_CANARY} ",
+        )
+        project = make_project(
+            tmp_path,
+            {"oa": openai_model(srv.openai_base_url), "an": anthropic_model(srv.url)},
+            n_cases=3,
+            run={"retries": 0},
+            env=env,
+        )
+        config = yaml.safe_load((tmp_path / "llmeval.yaml").read_text())
+        config["defaults"]["judge"] = "oa"
+        (tmp_path / "llmeval.yaml").write_text(yaml.safe_dump(config))
+        (tmp_path / "spy.py").write_text(SPY_SCORER)
+        suite_path = tmp_path / "suites" / "e2e.yaml"
+        suite = yaml.safe_load(suite_path.read_text())
+        for case in suite["cases"]:
+            case["assert"] += [
+                {"type": "llm-rubric", "value": "Mentions the case."},
+                {"type": "python", "value": "spy.py:spy", "timeout_s": 30},
+            ]
+        suite_path.write_text(yaml.safe_dump(suite, sort_keys=False))
+        srv.fail_when("server_error", _for("c02"), path="/v1/chat/completions", echo_key=True)
+
+        out = tmp_path / "out"
+        outputs = [
+            project.run(
+                "--debug",
+                "run",
+                "--run-id",
+                "leak",
+                "--junit",
+                str(out / "j.xml"),
+                "--markdown",
+                str(out / "run.md"),
+            ),
+            project.run("report", "leak"),
+            project.run("baseline", "save", "leak", "--force"),
+            project.run(
+                "diff", "suites/baselines/e2e.json", "leak", "--markdown", str(out / "d.md")
+            ),
+            project.run("cache", "stats"),
+        ]
+        assert outputs[0].returncode == 3, outputs[0].stderr  # c02 on oa errored
+        assert all(p.returncode in (0, 1) for p in outputs[1:]), "\n----\n".join(
+            p.stdout + p.stderr for p in outputs
+        )
+
+        # a forced error whose message (and traceback) quotes the key, with --debug
+        (tmp_path / "leaky.py").write_text(LEAKY_TARGET)
+        config["models"]["leaky"] = {"provider": "python", "target": "leaky.py:answer"}
+        (tmp_path / "llmeval.yaml").write_text(yaml.safe_dump(config))
+        forced = project.run("--debug", "run", "-m", "leaky", "--run-id", "forced")
+        assert forced.returncode == 4 and "Traceback" in forced.stderr, forced.stderr
+        assert "[REDACTED]" in forced.stderr
+        outputs.append(forced)
+
+    # the keys were sent stripped, and really echoed back in every field
+    sent = {r.headers.get("x-api-key") or r.headers["authorization"] for r in srv.requests}
+    assert {k.removeprefix("Bearer ") for k in sent} == set(CANARIES), sent
+    lines = {(ln["case_id"], ln["model"]): ln for ln in project.journal("leak")}
+    ok = lines[("c00", "an")]
+    assert "[REDACTED]" in ok["output"] and "[REDACTED]" in ok["model_id"]
+    assert ok["finish_reason"] == "[REDACTED]"
+    by_type = {a["type"]: a for a in ok["assertions"]}
+    assert by_type["llm-rubric"]["reason"] == "graded with [REDACTED]"
+    spied = by_type["python"]["reason"]
+    parent, own = spied.split(" own:")
+    assert "PATH=" in parent and "OPENAI_API_KEY=" in parent  # it did read /proc/<ppid>/environ
+    assert parent.startswith("mem:denied")  # root or not: no ptrace rights on the parent
+    assert "[REDACTED]" not in spied  # nothing to redact: the key was never within reach
+    assert "OPENAI_API_KEY" not in own and "ANTHROPIC_API_KEY" not in own
+    assert "[REDACTED]" in lines[("c02", "oa")]["error"]["message"]
+
+    written = project.files()
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert {"reports/leak.html", "suites/baselines/e2e.json", "out/j.xml", "out/d.md"} <= names
+    assert any(n.startswith(".llmeval/cache/") for n in names)
+    for path in written:
+        data = path.read_bytes()
+        for canary in CANARIES:
+            for form in _forms(canary):
+                assert form not in data, (path, form)
+    for proc in outputs:
+        for canary in CANARIES:
+            for form in _forms(canary):
+                assert form.decode() not in proc.stdout + proc.stderr, form

@@ -16,7 +16,8 @@ from llmeval.domain.suite import Case
 from llmeval.metrics import registry
 from llmeval.metrics.apply import finalize
 from llmeval.metrics.base import BuildContext, ScoreContext
-from llmeval.metrics.custom import interpret, scrubbed_env, worker_for
+from llmeval.metrics.custom import interpret
+from llmeval.metrics.pool import pool_for, scrubbed_env, set_pool_size
 
 SCORERS = textwrap.dedent(
     """
@@ -67,6 +68,10 @@ SCORERS = textwrap.dedent(
     def pid(output, context):
         return {"pass": True, "reason": str(os.getpid())}
 
+    def nap(output, context):
+        time.sleep(0.2)
+        return {"pass": True, "reason": str(os.getpid())}
+
     def weird(output, context):
         return [1, 2]
 
@@ -80,7 +85,7 @@ SCORERS = textwrap.dedent(
 def project(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / "scorers.py").write_text(SCORERS)
     yield tmp_path
-    worker_for(tmp_path.resolve()).close()  # one worker per project root; do not pile them up
+    pool_for(tmp_path.resolve()).close()  # one pool per project root; do not pile them up
 
 
 async def run(
@@ -166,9 +171,15 @@ async def test_timeout_kills_and_restarts_the_worker(project: Path) -> None:
     assert again == after  # persistent: one worker, reused
 
 
-async def test_concurrent_calls_share_one_worker(project: Path) -> None:
-    results = await asyncio.gather(*(run(project, "scorers.py:pid") for _ in range(8)))
-    assert len({r.reason for r in results}) == 1
+async def test_concurrent_calls_spread_over_a_bounded_pool(project: Path) -> None:
+    set_pool_size(2)
+    try:
+        results = await asyncio.gather(*(run(project, "scorers.py:nap") for _ in range(8)))
+        assert len({r.reason for r in results}) == 2  # two workers, each reused
+        serial = {(await run(project, "scorers.py:pid")).reason for _ in range(3)}
+        assert len(serial) == 1  # one at a time: the warm worker again
+    finally:
+        set_pool_size(None)
 
 
 async def test_provider_keys_are_not_in_the_scorer_environment(
@@ -179,7 +190,7 @@ async def test_provider_keys_are_not_in_the_scorer_environment(
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MY_API_KEY", "GH_TOKEN", "APP_SECRET"):
         monkeypatch.setenv(name, "sk-live-123")
     monkeypatch.setenv("HARMLESS_SETTING", "1")
-    worker_for(project.resolve()).close()  # the env is fixed when the worker starts
+    pool_for(project.resolve()).close()  # the env is fixed when a worker starts
     names = json.loads((await run(project, "scorers.py:env")).reason)
     assert "HARMLESS_SETTING" in names
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MY_API_KEY", "GH_TOKEN", "APP_SECRET"):
