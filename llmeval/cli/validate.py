@@ -66,20 +66,15 @@ def _n(k: int, word: str) -> str:
 def _check_targets(project: object, plan: object) -> None:
     """Import python targets now: a syntax error there is a config error, found before a run."""
     from llmeval.errors import ConfigError, ConfigErrors
-    from llmeval.providers import python, registry
+    from llmeval.providers import registry
 
     errors = []
     for spec in plan.models.values():  # type: ignore[attr-defined]
         if spec.provider == "python":
-            try:
-                provider = registry.create(spec, project.root)  # type: ignore[attr-defined]
+            try:  # imports the target and checks llmeval can call it (file:line of its def)
+                registry.create(spec, project.root)  # type: ignore[attr-defined]
             except ConfigError as e:
                 errors.append(e)
-                continue
-            problem = python.call_problem(provider.fn, spec)  # type: ignore[attr-defined]
-            if problem is not None:
-                where = _def_location(provider.fn, project.root)  # type: ignore[attr-defined]
-                errors.append(ConfigError(f"python target '{spec.model}': {problem}", where))
     if errors:
         raise ConfigErrors(errors)
 
@@ -107,21 +102,6 @@ def _missing_keys(plan: Any) -> list[str]:
         except ConfigError as e:
             lines.append(f"{e.message}: a run would stop before its first call")
     return lines
-
-
-def _def_location(fn: Any, root: Path) -> Any:
-    """file:line of a function's ``def`` (relative to the root), or None."""
-    import inspect
-
-    from llmeval.config.paths import display
-    from llmeval.domain.location import Location
-
-    try:
-        file = inspect.getsourcefile(fn)
-        _, line = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
-        return None
-    return Location(display(Path(file), root), line, 1) if file else None
 
 
 @app.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from llmeval.domain.record import CaseResult
+from llmeval.providers.secrets import redact
 
 
 class Journal:
@@ -32,7 +33,8 @@ class Journal:
                 fh.truncate(data.rfind(b"\n") + 1)
 
     def append(self, result: CaseResult) -> None:
-        line = json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
+        # the last line of defence: whatever a scorer or target echoed, no key is written
+        line = redact(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
         self._fh.write(line + "\n")
         self._fh.flush()
 

@@ -35,6 +35,7 @@ from llmeval.providers.secrets import redact_json
 
 DEFAULT_FUNCTION = "get_assert"  # promptfoo's default for a bare file://scorer.py
 
+
 def resolve_target(value: Any, root: Path, suite_dir: Path | None = None) -> tuple[Path, str]:
     """``[file://]path.py[:function]`` -> (absolute path, function), checked now."""
     if not isinstance(value, str) or not value.strip():

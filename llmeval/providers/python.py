@@ -100,33 +100,18 @@ def _promptfoo_style(fn: Callable[..., Any]) -> bool:
     return len(names) >= 3 and names[1:3] == ["options", "context"]
 
 
-def check_signature(fn: Callable[..., Any], target: str) -> None:
-    """ConfigError unless llmeval can call ``fn`` (named params, one prompt, or call_api)."""
+def def_location(fn: Callable[..., Any], root: Path) -> Location | None:
+    """file:line of a function's ``def`` (relative to the root), or None."""
     try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return  # a builtin or C callable: trust it
-    if _promptfoo_style(fn):
-        return
-    required = [
-        p
-        for p in params
-        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
-    unknown = [p.name for p in required if p.name not in _KNOWN]
-    if any(p.name in _KNOWN for p in params) or not params:
-        if unknown:
-            raise ConfigError(
-                f"python target '{target}' requires {unknown} that llmeval does not pass "
-                f"(it passes by name: {', '.join(_KNOWN)}; or call_api(prompt, options, context))"
-            )
-        return
-    if len(required) > 1:
-        raise ConfigError(
-            f"python target '{target}' takes {len(required)} required arguments "
-            f"({', '.join(p.name for p in required)}); llmeval passes by name "
-            f"{', '.join(_KNOWN)}, one prompt argument, or call_api(prompt, options, context)"
-        )
+        file = inspect.getsourcefile(fn)
+        _, line = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    if not file:
+        return None
+    path = Path(file).resolve()
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return Location(shown, line, 1)
 
 
 def _arguments(
@@ -210,8 +195,13 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyn
 class PythonProvider:
     def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
         self.spec = spec
-        self.fn = load_callable(spec.model, (root or Path.cwd()).resolve())
-        check_signature(self.fn, spec.model)
+        base = (root or Path.cwd()).resolve()
+        self.fn = load_callable(spec.model, base)
+        problem = call_problem(self.fn, spec)  # one rule: what `_arguments` would pass
+        if problem is not None:
+            raise ConfigError(
+                f"python target '{spec.model}': {problem}", def_location(self.fn, base)
+            )
         self.is_async = inspect.iscoroutinefunction(self.fn)
 
     async def complete(self, request: CompletionRequest) -> Completion:
@@ -236,8 +226,6 @@ def call_problem(fn: Callable[..., Any], spec: ModelSpec) -> str | None:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return None  # a builtin or C callable: nothing to check before calling it
-    if list(sig.parameters)[:3] == ["prompt", "options", "context"]:
-        return None  # promptfoo's call_api(prompt, options, context): accepted as it is
     from llmeval.domain.prompt import Message
 
     request = CompletionRequest(spec, (Message("user", "?"),), {}, 0, {})
