@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from llmeval.config.paths import display
+from llmeval.config.paths import display, listed
 from llmeval.config.schema import PromptFile
 from llmeval.config.templating import compile_template
 from llmeval.config.validation import hint, validate
@@ -16,7 +16,7 @@ from llmeval.config.yaml import load_yaml, locate
 from llmeval.domain.location import Location
 from llmeval.domain.project import Settings
 from llmeval.domain.prompt import Message, PromptTemplate
-from llmeval.errors import ConfigError, ConfigErrors
+from llmeval.errors import ConfigError, ConfigErrors, SecurityError
 
 PromptLibrary = dict[str, dict[int, PromptTemplate]]
 
@@ -71,6 +71,11 @@ def read_prompts(root: Path, prompts_dir: str, errors: list[ConfigError]) -> Pro
             m = _FILE.match(path.name)
             if not m:
                 errors.append(ConfigError("prompt files are named v<N>.yaml", Location(file)))
+                continue
+            try:
+                path = listed(path, root)
+            except SecurityError as e:
+                errors.append(e)
                 continue
             version = int(m.group(1))
             if version in versions:

@@ -127,11 +127,17 @@ def _try_resolve(settings: Settings, name: str, where: Location, errors: list[Co
         errors.append(e)
 
 
-def _check_secrets(node: Any, errors: list[ConfigError]) -> None:
+def _check_secrets(node: Any, errors: list[ConfigError], seen: set[int] | None = None) -> None:
     """Refuse literal keys in the config (and drop them, so no other error repeats them).
 
-    The value itself is never put in a message.
+    The value itself is never put in a message. A node shared through YAML aliases is
+    checked once (``seen``), so the walk is linear in the file, not in its expansion.
     """
+    seen = set() if seen is None else seen
+    if isinstance(node, YamlMap | YamlList):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, YamlMap):
         for key in list(node):
             value = node[key]
@@ -163,10 +169,10 @@ def _check_secrets(node: Any, errors: list[ConfigError]) -> None:
                 )
                 del node[key]
             else:
-                _check_secrets(value, errors)
+                _check_secrets(value, errors, seen)
     elif isinstance(node, YamlList):
         for item in node:
-            _check_secrets(item, errors)
+            _check_secrets(item, errors, seen)
 
 
 def parse_duration(value: Any) -> float | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.prompt import PromptTemplate
 from llmeval.domain.suite import Suite
+
+if TYPE_CHECKING:
+    from llmeval.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class Project:
     settings: Settings
     prompts: dict[str, dict[int, PromptTemplate]]  # name -> version -> template
     suites: dict[str, Suite]  # by suite name, in file order
+    warnings: tuple[ConfigError, ...] = ()  # loads, but looks unintended (validate prints)
 
     def __hash__(self) -> int:
         return hash(self.root)

@@ -20,6 +20,7 @@ from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
 from llmeval.providers.pricing import cost
 from llmeval.providers.sdk import SDKProvider
+from llmeval.text import repair
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 DEFAULT_MAX_TOKENS = 1024
@@ -91,10 +92,10 @@ def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
     )
     n_out = int(getattr(usage, "output_tokens", 0) or 0)
     model_id = getattr(resp, "model", None) or spec.model
-    return Completion(
-        text=text,
-        model_id=model_id,
-        finish_reason=FINISH_REASONS.get(reason, reason) if reason else None,
+    return Completion(  # provider text enters here: repaired once (llmeval.text)
+        text=repair(text),
+        model_id=repair(str(model_id)),
+        finish_reason=repair(str(FINISH_REASONS.get(reason, reason))) if reason else None,
         input_tokens=n_in,
         output_tokens=n_out,
         latency_ms=latency_ms,

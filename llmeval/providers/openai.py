@@ -19,6 +19,7 @@ from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
 from llmeval.providers.pricing import cost
 from llmeval.providers.sdk import SDKProvider
+from llmeval.text import repair
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 PROVIDER = "openai"
@@ -86,10 +87,11 @@ def to_completion(spec: ModelSpec, resp: Any, latency_ms: float) -> Completion:
     n_in = int(getattr(usage, "prompt_tokens", 0) or 0)
     n_out = int(getattr(usage, "completion_tokens", 0) or 0)
     model_id = getattr(resp, "model", None) or spec.model
-    return Completion(
-        text=text,
-        model_id=model_id,
-        finish_reason=getattr(choice, "finish_reason", None),
+    finish = getattr(choice, "finish_reason", None)
+    return Completion(  # provider text enters here: repaired once (llmeval.text)
+        text=repair(text),
+        model_id=repair(str(model_id)),
+        finish_reason=repair(str(finish)) if finish is not None else None,
         input_tokens=n_in,
         output_tokens=n_out,
         latency_ms=latency_ms,

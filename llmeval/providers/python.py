@@ -27,6 +27,7 @@ from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import BadRequestError, ConfigError, SecurityError
+from llmeval.text import repair
 
 _KNOWN = ("vars", "messages", "prompt", "model", "params", "repeat")
 
@@ -97,14 +98,18 @@ def _arguments(
 
 
 def _completion(value: Any, latency_ms: float, target: str) -> Completion:
+    # a target's return value enters llmeval here: repaired once (llmeval.text)
     if isinstance(value, str):
-        return Completion(text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms)
+        text = repair(value)
+        return Completion(text=text, model_id=target, finish_reason="stop", latency_ms=latency_ms)
     if isinstance(value, dict) and "output" in value:
         tokens = value.get("tokens") or {}
+        out = value["output"]
+        finish = value.get("finish_reason", "stop")
         return Completion(
-            text=str(value["output"]),
-            model_id=str(value.get("model", target)),
-            finish_reason=value.get("finish_reason", "stop"),
+            text=repair(str(out)),
+            model_id=repair(str(value.get("model", target))),
+            finish_reason=None if finish is None else repair(str(finish)),
             input_tokens=int(tokens.get("input", value.get("input_tokens")) or 0),
             output_tokens=int(tokens.get("output", value.get("output_tokens")) or 0),
             cost_usd=value.get("cost_usd"),
