@@ -229,7 +229,7 @@ def _cross_check(
         for case in suite.cases:
             if needed.issubset(case.vars.keys()):
                 continue  # the common case, without a trial render
-            missing = missing_variables(prompt, case.vars)
+            missing = missing_variables(prompt, case.vars, settings.render_limits)
             if not missing:
                 continue
             if prompt is INLINE_PROMPT:

@@ -15,6 +15,7 @@ from llmeval.config.yaml import YamlList, YamlMap, load_yaml, locate
 from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec, Price
 from llmeval.domain.project import GatePolicy, Settings
+from llmeval.domain.prompt import RenderLimits
 from llmeval.errors import ConfigError, ConfigErrors, SecurityError
 
 CONFIG_FILE = "llmeval.yaml"
@@ -89,6 +90,7 @@ def read_settings(root: Path, errors: list[ConfigError]) -> Settings:
         suites_dir=cfg.paths.suites,
         runs_dir=cfg.paths.runs,
         reports_dir=cfg.paths.reports,
+        render_limits=RenderLimits(cfg.limits.message_chars, cfg.limits.render_timeout_s),
         sha=hashlib.sha256(path.read_bytes()).hexdigest(),
         raw=raw,
     )

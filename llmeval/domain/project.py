@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmeval.domain.model import ModelSpec
-from llmeval.domain.prompt import PromptTemplate
+from llmeval.domain.prompt import PromptTemplate, RenderLimits
 from llmeval.domain.suite import Suite
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class Settings:
     suites_dir: str = "suites"
     runs_dir: str = ".llmeval/runs"
     reports_dir: str = "reports"
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
     sha: str = ""  # hash of the file's content, "" without a file
     raw: dict[str, Any] = field(default_factory=dict)
 

@@ -172,7 +172,9 @@ def build_plan(
                     if redact not in rendered:
                         try:
                             rendered[redact] = render_messages(
-                                prompt, redaction.vars if redaction else case.vars
+                                prompt,
+                                redaction.vars if redaction else case.vars,
+                                settings.render_limits,
                             )
                         except ConfigError as e:
                             if e.location is None:
