@@ -124,7 +124,9 @@ def _jsonl_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
         except RecursionError:  # deeper than the C parser goes
             obj = _TOO_DEEP
         if obj is _TOO_DEEP or depth(obj) > MAX_DEPTH:
-            errors.append(ConfigError(f"nested more than {MAX_DEPTH} levels deep", Location(file, n)))
+            errors.append(
+                ConfigError(f"nested more than {MAX_DEPTH} levels deep", Location(file, n))
+            )
             continue
         if not isinstance(obj, dict):
             msg = f"each line should be a JSON object, got {type(obj).__name__}"

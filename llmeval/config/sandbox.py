@@ -126,13 +126,13 @@ def _check_binop(op: str, left: Any, right: Any) -> None:
         for seq, n in ((left, right), (right, left)):
             if _size(seq) and isinstance(n, int) and _size(seq) * n > limit:
                 raise _too_big("a repeated value")
-        if isinstance(left, int) and isinstance(right, int):
-            if left.bit_length() + right.bit_length() > 4 * limit:
-                raise _too_big("a number")
+        ints = isinstance(left, int) and isinstance(right, int)
+        if ints and left.bit_length() + right.bit_length() > 4 * limit:
+            raise _too_big("a number")
     elif op == "**":
-        if isinstance(left, int) and isinstance(right, int) and right > 0:
-            if max(left.bit_length(), 1) * right > 4 * limit and abs(left) > 1:
-                raise _too_big("a number")
+        ints = isinstance(left, int) and isinstance(right, int) and right > 0
+        if ints and abs(left) > 1 and left.bit_length() * right > 4 * limit:
+            raise _too_big("a number")
     elif op == "+":
         if _size(left) + _size(right) > limit:
             raise _too_big("a joined value")
@@ -265,7 +265,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         _tick()
         return super().getitem(obj, argument)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _tick()
         name = getattr(__obj, "__name__", "")
         if name == "join" and args:

@@ -112,7 +112,9 @@ class _Builder:
         if tag in (_STR, _MERGE, _TIMESTAMP):  # a merge key '<<' is recognised by _attach
             return e.value  # a date stays the text as written (see the module docstring)
         if tag == _BINARY:
-            self._refuse("binary data (!!binary) cannot be used here; write it as text", e.start_mark)
+            self._refuse(
+                "binary data (!!binary) cannot be used here; write it as text", e.start_mark
+            )
         key = (tag, e.value)
         if key in self._scalars:
             return self._scalars[key]
@@ -220,7 +222,7 @@ class _Builder:
             msg = (
                 f"var '{top.key}' is the word {e.value!r}, which YAML reads as "
                 f"{str(e.value.lower() in ('y', 'yes', 'on', 'true')).lower()}; "
-                f"quote it (\"{e.value}\") if you meant the text"
+                f'quote it ("{e.value}") if you meant the text'
             )
             self.warnings.append(ConfigWarning(msg, Location(self.file, line, col)))
 
