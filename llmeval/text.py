@@ -80,9 +80,11 @@ def visible(text: Any, *, multiline: bool = False) -> str:
     return _COMMAND.sub(r"\\x3a:", s) if "::" in s else s
 
 
-def clip(text: str, limit: int) -> str:
-    """At most about ``limit`` characters of ``text``, with a marker of what was cut."""
+def clip(text: str, limit: int, *, count: bool = True) -> str:
+    """At most about ``limit`` characters of ``text``, with a marker of what was cut
+    (``… [+N chars]``, or a bare ``…`` where space is short, e.g. a table header)."""
     if len(text) <= limit:
         return text
-    cut = len(text) - limit
-    return f"{text[:limit]}… [+{cut:,} chars]"
+    if not count:
+        return text[: max(limit - 1, 1)] + "…"
+    return f"{text[:limit]}… [+{len(text) - limit:,} chars]"

@@ -13,8 +13,8 @@ grows without end. Here:
   a call returns or a ``namespace`` is given is bounded;
 - the buffers of ``{% set %}`` blocks, macros and the output stream are bounded;
 - time: every attribute access, call, operator and ``range`` step checks the
-  deadline; as a backstop for loops that touch none of them, a CPU-time timer
-  (``SIGPROF``, main thread only, when nobody else uses it) interrupts the render.
+  deadline; as a backstop for loops that touch none of them, a timer signal
+  (``SIGALRM``, else ``SIGPROF``; main thread only, when free) interrupts the render.
 
 The limits of the render in progress are held in a context variable set by
 ``metered``: the environment is shared and cached, the limits belong to one render.
@@ -294,7 +294,7 @@ def render_bounded(template: Any, context: dict[str, Any], limits: RenderLimits)
 def metered(limits: RenderLimits) -> Iterator[None]:
     meter = _Meter(limits)
     token = _meter.set(meter)
-    stop = _cpu_alarm(meter)
+    stop = _alarm(meter)
     try:
         yield
     finally:
@@ -303,26 +303,36 @@ def metered(limits: RenderLimits) -> Iterator[None]:
         _meter.reset(token)
 
 
-def _cpu_alarm(meter: _Meter) -> Callable[[], None]:
-    """Interrupt the render after its time (plus a margin) of CPU, if this thread can
-    take signals and no one else uses SIGPROF; returns the function that disarms it."""
+def _alarm(meter: _Meter) -> Callable[[], None]:
+    """Interrupt the render after its time (plus a margin), if this thread can take
+    signals and a timer is free: wall-clock SIGALRM, else CPU-time SIGPROF (e.g. when
+    pytest-timeout holds SIGALRM). Returns the function that disarms it."""
     if (
         not hasattr(signal, "setitimer")
         or threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGPROF) not in (signal.SIG_DFL, None)
-        or signal.getitimer(signal.ITIMER_PROF) != (0.0, 0.0)
     ):
+        return lambda: None
+    for signum, timer in (
+        (signal.SIGALRM, signal.ITIMER_REAL),
+        (signal.SIGPROF, signal.ITIMER_PROF),
+    ):
+        if signal.getsignal(signum) in (signal.SIG_DFL, None) and signal.getitimer(timer) == (
+            0.0,
+            0.0,
+        ):
+            break
+    else:
         return lambda: None
 
     def on_alarm(signum: int, frame: Any) -> None:
         if meter.active:
             raise RenderLimitError(f"rendering took longer than {meter.limits.timeout_s:g} s")
 
-    previous = signal.signal(signal.SIGPROF, on_alarm)
-    signal.setitimer(signal.ITIMER_PROF, meter.limits.timeout_s + 0.25)
+    previous = signal.signal(signum, on_alarm)
+    signal.setitimer(timer, meter.limits.timeout_s + 0.25)
 
     def stop() -> None:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        signal.setitimer(timer, 0)
+        signal.signal(signum, previous)
 
     return stop

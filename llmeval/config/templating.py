@@ -81,6 +81,11 @@ def render_messages(
             text = _render(m.content, context, limits or _LIMITS)
         except RenderLimitError as e:
             raise ConfigError(f"prompt {prompt.ref}, {m.role} message: {e}") from None
+        except RecursionError:
+            msg = (
+                f"prompt {prompt.ref}: the template recurses without end (a macro calling itself?)"
+            )
+            raise ConfigError(msg, prompt.location) from None
         except TemplateError as e:
             raise ConfigError(f"prompt {prompt.ref}: {e}", prompt.location) from None
         except Exception as e:  # a filter or operator given the wrong type of value

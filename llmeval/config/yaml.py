@@ -316,7 +316,13 @@ def parse_yaml(text: str, file: str, warnings: list[ConfigError] | None = None) 
             what += f" ({e.context} started at line {e.context_mark.line + 1})"
         err = ConfigError(what if isinstance(e, _Refused) else f"YAML syntax error: {what}", where)
         raise ConfigErrors([*builder.problems, err]) from None
-    except yaml.YAMLError as e:  # e.g. a reader error for a control character
+    except yaml.reader.ReaderError as e:  # a control character (NUL, ESC...) in the text
+        pos = max(0, min(int(e.position), len(text)))
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        msg = f"character {e.character:#04x} is not allowed in YAML ({e.reason}); escape it in a double-quoted string"
+        raise ConfigErrors([ConfigError(msg, Location(file, line, col))]) from None
+    except yaml.YAMLError as e:
         raise ConfigErrors([ConfigError(f"YAML error: {e}", Location(file))]) from None
     finally:
         builder.loader.dispose()
@@ -328,9 +334,12 @@ def parse_yaml(text: str, file: str, warnings: list[ConfigError] | None = None) 
 def load_yaml(path: Path, file: str, warnings: list[ConfigError] | None = None) -> Any:
     """Read and parse one YAML file. ``file`` is its project-relative name for messages."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ConfigErrors([ConfigError(f"not UTF-8 text: {e.reason}", Location(file))]) from None
+        line = data[: e.start].count(b"\n") + 1
+        where = Location(file, line, e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1)
+        raise ConfigErrors([ConfigError(f"not UTF-8 text: {e.reason}", where)]) from None
     except OSError as e:
         raise ConfigErrors(
             [ConfigError(f"cannot read file: {e.strerror}", Location(file))]

@@ -143,7 +143,7 @@ def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list
             labels, matrix = fold_labels(
                 cls.get("labels") or [], cls.get("confusion_matrix") or [], max_labels
             )
-            shown = [clip(visible(lab), LABEL_CHARS) for lab in labels]
+            shown = [clip(visible(lab), LABEL_CHARS, count=False) for lab in labels]
             out.append(
                 f"[bold]{escape(head)}[/]: accuracy {cls.get('accuracy', 0):.3f} · macro F1 "
                 f"{cls.get('f1_macro', cls.get('macro', {}).get('f1', 0)):.3f} · micro F1 "
