@@ -445,6 +445,11 @@ def corpus() -> list[Hostile]:
             [(VALIDATE, ("ok",)), (RUN, ("case_error",))],
         ),
         Hostile(
+            "backtracking --filter on a long case id",
+            {"suites/s.yaml": suite("cases:\n  - id: " + "a" * 60 + "!\n    vars: {question: q}\n")},
+            [(("run", "--no-report", "--filter", "(a|aa)+$"), ("usage",))],
+        ),
+        Hostile(
             "case ids forging PASSED and ::error:: lines",
             {
                 "suites/s.yaml": suite(

@@ -59,6 +59,9 @@ def cli(root: Path, *args: str, label: str = "") -> subprocess.CompletedProcess[
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(NO_COLOR="1", COLUMNS="160", CI="1")
+    # OpenBLAS (under scikit-learn) reserves address space per core at import, far
+    # beyond what it uses; one thread keeps RLIMIT_AS a measure of real memory
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
@@ -157,8 +160,8 @@ def test_a_flood_of_output_is_bounded(tmp_path: Path) -> None:
     h = next(h for h in CORPUS if h.name.startswith("5 MB answer"))
     root = _project(tmp_path, h)
     proc = cli(root, "run", "--no-report", label="flood")
-    out = proc.stdout.decode()
-    assert proc.returncode in (0, 1), proc.stderr.decode()
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode in (0, 1) and "Traceback" not in err, err[-2000:]
     assert len(out) < 50_000, len(out)
     assert "other (" in out  # labels beyond the cap are folded
     assert "l0-l0-l0-…" in out  # a long label is cut, with a marker
