@@ -46,12 +46,15 @@ def _load_schema_file(ref: str, root: Path) -> Any:
 
 
 def _parse_schema_text(text: str, where: str) -> Any:
-    import yaml  # a JSON document is also YAML; promptfoo reads inline schemas with js-yaml
+    # a JSON document is also YAML (promptfoo reads inline schemas with js-yaml); read
+    # with the project's loader, so alias bombs and deep nesting are refused here too
+    from llmeval.config.yaml import parse_yaml
+    from llmeval.errors import ConfigErrors
 
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"schema in {where} is neither JSON nor YAML: {e}") from None
+        return parse_yaml(text, where)
+    except ConfigErrors as e:
+        raise ConfigError(f"schema {e.errors[0]}") from None
 
 
 def build_validator(value: Any, root: Path) -> Validate:

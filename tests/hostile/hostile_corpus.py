@@ -382,6 +382,16 @@ def corpus() -> list[Hostile]:
             [(VALIDATE, ("error", "suites/s.yaml"))],
         ),
         Hostile(
+            "alias bomb in a schema file",
+            {
+                "suites/s.yaml": _schema_case("file://schemas/bomb.yaml"),
+                "schemas/bomb.yaml": "x:\n"
+                + _laughs().replace("    ", "  ")
+                + "type: object\ndefault: *l8\n",
+            },
+            [(VALIDATE, ("error", "suites/s.yaml"))],
+        ),
+        Hostile(
             "json-schema $ref pointer to nowhere",
             {
                 "suites/s.yaml": one_case(
@@ -446,7 +456,11 @@ def corpus() -> list[Hostile]:
         ),
         Hostile(
             "backtracking --filter on a long case id",
-            {"suites/s.yaml": suite("cases:\n  - id: " + "a" * 60 + "!\n    vars: {question: q}\n")},
+            {
+                "suites/s.yaml": suite(
+                    "cases:\n  - id: " + "a" * 60 + "!\n    vars: {question: q}\n"
+                )
+            },
             [(("run", "--no-report", "--filter", "(a|aa)+$"), ("usage",))],
         ),
         Hostile(
