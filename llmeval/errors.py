@@ -3,7 +3,8 @@
     LLMEvalError                    base; carries the process exit code
     ├── UsageError                  bad command line or missing run (exit 4)
     ├── ConfigError                 one problem at file:line:col (exit 4)
-    │   └── SecurityError           path outside the project, secret in config (exit 4)
+    │   ├── SecurityError           path outside the project, secret in config (exit 4)
+    │   └── ConfigWarning           loads, but looks unintended (printed, never fatal)
     ├── ConfigErrors                many ConfigErrors, reported together (exit 4)
     ├── ProviderError               a call to a model failed; ``kind`` says how
     │   ├── AuthenticationError     bad/missing key (fatal)
@@ -57,6 +58,10 @@ class ConfigError(LLMEvalError):
 
 class SecurityError(ConfigError):
     pass
+
+
+class ConfigWarning(ConfigError):
+    """Not an error: collected beside the errors and printed as ``warning: ...``."""
 
 
 class ConfigErrors(LLMEvalError):

@@ -9,6 +9,7 @@ import typer
 from llmeval.cli import output
 from llmeval.cli.app import app
 from llmeval.cli.project import PROJECT_OPT
+from llmeval.text import clip, visible
 
 judge_app = typer.Typer(help="The LLM judge.", no_args_is_help=True)
 app.add_typer(judge_app, name="judge")
@@ -71,11 +72,13 @@ def calibrate(
         typer.echo(f"  human fail    {cm[1][0]:>10}  {cm[1][1]:>10}")
         for item in rep.disagreements[:10]:
             typer.echo(
-                f"  disagrees: line {item.example.location.line if item.example.location else '?'}: {item.score.reason[:100]}"
+                f"  disagrees: line {item.example.location.line if item.example.location else '?'}: "
+                + clip(visible(item.score.reason), 100)
             )
         if not scored:
             reasons = {i.score.reason or i.score.error or "" for i in rep.items}
             output.err(
-                "no example could be scored: " + "; ".join(sorted(r for r in reasons if r))[:300]
+                "no example could be scored: "
+                + clip(visible("; ".join(sorted(r for r in reasons if r))), 300)
             )
             raise typer.Exit(3)

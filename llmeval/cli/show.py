@@ -20,6 +20,7 @@ def print_run(
     from rich.markup import escape
 
     from llmeval.report.console import corpus_tables, failure_lines, summary_table
+    from llmeval.text import visible
 
     # CI logs are wide; rich's 80-column default for pipes would fold every table
     con = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
@@ -32,11 +33,12 @@ def print_run(
         if rep and rep.get("k", 0) > 1:
             k = rep["k"]
             flaky = rep.get("flaky") or []
-            shown = ", ".join(flaky[:10]) + (
+            shown = ", ".join(visible(f) for f in flaky[:10]) + (
                 f" and {len(flaky) - 10} more" if len(flaky) > 10 else ""
             )
             out.print(
-                escape(f"{g['suite']} [{g['model']} {g['prompt']}]") + f" over {k} repeats: "
+                escape(visible(f"{g['suite']} [{g['model']} {g['prompt']}]"))
+                + f" over {k} repeats: "
                 f"pass@{k} {rep['pass_at_k']:.3f} · pass^{k} {rep['pass_hat_k']:.3f}"
                 + (
                     f" · [yellow]flaky[/] {len(flaky)}: {escape(shown)}"
@@ -56,10 +58,10 @@ def print_run(
         if bad > len(fails):
             out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
     for note in notices:
-        con.print(f"[yellow]note:[/] {escape(note)}")
+        con.print(f"[yellow]note:[/] {escape(visible(note))}")
     if comparison:
         for change in comparison.get("changes", []):
-            out.print(f"[cyan]changed:[/] {escape(change)}")
+            out.print(f"[cyan]changed:[/] {escape(visible(change))}")
         _print_changes(out, comparison)
     tot = report.summary.totals
     cache = tot.cache_hits
@@ -83,9 +85,9 @@ def print_run(
     )
     for reason in verdict.reasons:
         mark = "[red]•[/]" if reason.blocking == "fail" else "[yellow]•[/]"
-        out.print(f"  {mark} {escape(reason.message)}")
+        out.print(f"  {mark} {escape(visible(reason.message))}")
     for note in verdict.notes:
-        out.print(f"  [dim]·[/] {escape(note)}")
+        out.print(f"  [dim]·[/] {escape(visible(note))}")
     for name, path in written.items():
         con.print(f"[dim]{name}:[/] {escape(str(path))}")
     if verdict.status == "interrupted" or report.not_run or _retryable(report.results):
@@ -101,12 +103,14 @@ def _print_changes(out: Any, comparison: dict[str, Any]) -> None:
     """Against a baseline, what moved: regressions first, then fixes, removed, new, flaky."""
     from rich.markup import escape
 
+    from llmeval.text import visible
+
     by: dict[str, list[str]] = {}
     cases = sorted(comparison.get("cases", []), key=lambda c: not c.get("critical"))
     for c in cases:  # critical cases first
         crit = " (critical)" if c.get("critical") else ""
         by.setdefault(c["change"], []).append(
-            f"{c['suite']}/{c['case_id']} [{c['model']} {c['prompt']}]{crit}"
+            visible(f"{c['suite']}/{c['case_id']} [{c['model']} {c['prompt']}]{crit}")
         )
     styles = {"regressed": "red", "fixed": "green", "removed": "yellow", "new": "cyan"}
     for kind in ("regressed", "fixed", "removed", "new", "flaky", "errored"):

@@ -26,12 +26,17 @@ def validate(
 
         root = root_of(project_dir)
         if paths:
-            errors = validate_paths(root, [p.resolve() for p in paths])
+            warnings: list = []
+            errors = validate_paths(root, [p.resolve() for p in paths], warnings)
+            for w in warnings:
+                output.err(f"warning: {w}")
             if errors:
                 raise ConfigErrors(errors)
             typer.echo(f"ok: {len(paths)} file{'s' if len(paths) != 1 else ''} valid")
             return
         project = load_project(root)
+        for w in project.warnings:
+            output.err(f"warning: {w}")
         if not project.suites:
             from llmeval.cli.project import nothing_selected
 

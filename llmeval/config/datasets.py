@@ -12,15 +12,20 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llmeval.config.limits import MAX_DEPTH, depth
 from llmeval.config.yaml import YamlList, load_yaml
 from llmeval.domain.location import Location
 from llmeval.errors import ConfigError, ConfigErrors
+from llmeval.text import repair_value
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".yaml", ".yml")
+_TOO_DEEP: Any = object()
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +125,26 @@ def _jsonl_rows(text: str, file: str, errors: list[ConfigError]) -> list[Row]:
         except json.JSONDecodeError as e:
             errors.append(ConfigError(f"malformed JSON: {e.msg}", Location(file, n, e.colno)))
             continue
+        except RecursionError:  # deeper than the C parser goes
+            obj = _TOO_DEEP
+        if obj is _TOO_DEEP or depth(obj) > MAX_DEPTH:
+            errors.append(
+                ConfigError(f"nested more than {MAX_DEPTH} levels deep", Location(file, n))
+            )
+            continue
         if not isinstance(obj, dict):
             msg = f"each line should be a JSON object, got {type(obj).__name__}"
             errors.append(ConfigError(msg, Location(file, n)))
             continue
+        if _SURROGATE.search(line):  # a \ud800-style escape: the only way to a lone surrogate
+            obj = repair_value(obj)
         rows.append(Row(obj, Location(file, n), isinstance(obj.get("vars"), dict)))
     return rows
 
 
 def _yaml_rows(path: Path, file: str, errors: list[ConfigError]) -> list[Row]:
     try:
-        data = load_yaml(path, file)
+        data = load_yaml(path, file, warnings=errors)  # warnings are split off by the loader
     except ConfigErrors as e:
         errors.extend(e.errors)
         return []

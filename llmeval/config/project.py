@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmeval.config.assertions import AssertionChecker
-from llmeval.config.paths import confine, display
+from llmeval.config.paths import confine, display, listed
 from llmeval.config.prompts import (
     INLINE_PROMPT,
     INLINE_REF,
@@ -35,7 +35,7 @@ from llmeval.config.yaml import gc_paused, load_yaml
 from llmeval.domain.location import Location
 from llmeval.domain.project import Project, Settings
 from llmeval.domain.suite import Suite
-from llmeval.errors import ConfigError, ConfigErrors
+from llmeval.errors import ConfigError, ConfigErrors, ConfigWarning
 
 _SUITE_SUFFIXES = (".yaml", ".yml")
 
@@ -54,13 +54,16 @@ def load_project(root: Path, only: Sequence[str] | None = None) -> Project:
     return project
 
 
-def validate_paths(root: Path, paths: Sequence[Path | str] = ()) -> list[ConfigError]:
+def validate_paths(
+    root: Path, paths: Sequence[Path | str] = (), warnings: list[ConfigError] | None = None
+) -> list[ConfigError]:
     """Every problem for ``llmeval validate [PATH...]``, sorted by place.
 
     No paths (or the root itself): the whole project. Otherwise the suite files among
     ``paths`` (a folder means its ``*.yaml``), checked against the settings and all
     prompts, whose own problems are always included since every run depends on them.
     A path to ``llmeval.yaml`` or a prompt file adds nothing beyond that.
+    ``warnings`` (when given) receives the project's ``ConfigWarning``s.
     """
     errors: list[ConfigError] = []
     root = root.resolve()
@@ -78,22 +81,31 @@ def validate_paths(root: Path, paths: Sequence[Path | str] = ()) -> list[ConfigE
             break
         files = [] if files is None else files
         if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix in _SUITE_SUFFIXES and f.is_file())
+            files += _suite_files(p, root, errors)
         elif not p.exists():
             errors.append(ConfigError(f"no such file: {item}"))
         elif p.name != CONFIG_FILE and not p.is_relative_to(prompts_dir):
             files.append(p)
     if files is not None or not errors:
         with gc_paused():
-            _load(root, None, errors, paths=files)
+            project = _load(root, None, errors, paths=files)
+        if warnings is not None:
+            warnings.extend(project.warnings)
     return ConfigErrors(errors).errors
 
 
-def _suite_files(root: Path, settings: Settings) -> list[Path]:
-    base = root / settings.suites_dir
-    if not base.is_dir():
+def _suite_files(folder: Path, root: Path, errors: list[ConfigError]) -> list[Path]:
+    """The suite files of ``folder``, resolved; links leading outside go to ``errors``."""
+    if not folder.is_dir():
         return []
-    return sorted(p for p in base.iterdir() if p.suffix in _SUITE_SUFFIXES and p.is_file())
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix in _SUITE_SUFFIXES and p.is_file():
+            try:
+                out.append(listed(p, root))
+            except ConfigError as e:
+                errors.append(e)
+    return out
 
 
 def _select(
@@ -115,7 +127,7 @@ def _select(
             by_path.add(confine(found, root, what=f"suite '{item}'"))
         except ConfigError as e:
             errors.append(e)
-    files = [p.resolve() for p in _suite_files(root, settings)]
+    files = _suite_files(root / settings.suites_dir, root, errors)
     files += sorted(by_path.difference(files))
     chosen, names, matched = [], [], set()
     for path in files:
@@ -126,7 +138,7 @@ def _select(
                 names.append(peek)
                 continue  # clearly another suite: not worth a full parse
         try:
-            raw = load_yaml(path, display(path, root))
+            raw = load_yaml(path, display(path, root), warnings=errors)
         except ConfigErrors as e:
             if picked or path.stem in by_name:
                 errors.extend(e.errors)
@@ -172,7 +184,7 @@ def _load(
         selected = []
         for p in paths:
             try:
-                selected.append((p, load_yaml(p, display(p, root))))
+                selected.append((p, load_yaml(p, display(p, root), warnings=errors)))
             except ConfigErrors as e:
                 errors.extend(e.errors)
     checker = AssertionChecker(root, settings.judge)
@@ -193,11 +205,15 @@ def _load(
         _check_judge_prompts(loaded.suite, prompts, errors, failed, judged)
     if any(INLINE_REF in s.suite.prompts for s in suites.values()):
         prompts.setdefault(INLINE_PROMPT.name, {})[INLINE_PROMPT.version] = INLINE_PROMPT
+    # the readers append warnings beside the errors; they are not errors
+    warnings = ConfigErrors(e for e in errors if isinstance(e, ConfigWarning)).errors
+    errors[:] = [e for e in errors if not isinstance(e, ConfigWarning)]
     return Project(
         root=root,
         settings=settings,
         prompts=prompts,
         suites={name: s.suite for name, s in suites.items()},
+        warnings=tuple(warnings),
     )
 
 
@@ -267,7 +283,7 @@ def _cross_check(
         for case in suite.cases:
             if needed.issubset(case.vars.keys()):
                 continue  # the common case, without a trial render
-            missing = missing_variables(prompt, case.vars)
+            missing = missing_variables(prompt, case.vars, settings.render_limits)
             if missing:
                 gaps[case] = missing
         if prompt is not INLINE_PROMPT:

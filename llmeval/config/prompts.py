@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from llmeval.config.paths import display
+from llmeval.config.paths import display, listed
 from llmeval.config.schema import PromptFile
 from llmeval.config.templating import compile_template
 from llmeval.config.tools import check_tool_choice, located, read_tool_choice, read_tools
@@ -18,7 +18,7 @@ from llmeval.domain.location import Location
 from llmeval.domain.project import Settings
 from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.domain.tools import ToolChoice, ToolSpec
-from llmeval.errors import ConfigError, ConfigErrors
+from llmeval.errors import ConfigError, ConfigErrors, SecurityError
 
 PromptLibrary = dict[str, dict[int, PromptTemplate]]
 
@@ -95,6 +95,11 @@ def read_prompts(
                 errors.append(ConfigError("prompt files are named v<N>.yaml", Location(file)))
                 if failed is not None:
                     failed.add((folder.name, _ANY_VERSION))
+                continue
+            try:
+                path = listed(path, root)
+            except SecurityError as e:
+                errors.append(e)
                 continue
             version = int(m.group(1))
             if version in versions:

@@ -116,6 +116,13 @@ class PathsConfig(_Strict):
     reports: str = "reports"
 
 
+class LimitsConfig(_Strict):
+    """Bounds on what one prompt may render to (see ``config.sandbox``)."""
+
+    message_chars: PositiveInt = 1_000_000
+    render_timeout_s: PositiveFloat = 2.0
+
+
 class SettingsFile(_Strict):
     """``llmeval.yaml``; each entry of ``models`` is checked on its own (ModelConfig)
     so that one bad section does not hide the problems of the others."""
@@ -126,6 +133,7 @@ class SettingsFile(_Strict):
     run: RunConfig = Field(default_factory=RunConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     paths: PathsConfig = Field(default_factory=PathsConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 
 # --- prompts/<name>/v<N>.yaml --------------------------------------------------------

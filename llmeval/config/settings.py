@@ -15,6 +15,7 @@ from llmeval.config.yaml import YamlList, YamlMap, load_yaml, locate
 from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec, Price
 from llmeval.domain.project import GatePolicy, Settings
+from llmeval.domain.prompt import RenderLimits
 from llmeval.errors import ConfigError, ConfigErrors, SecurityError
 
 CONFIG_FILE = "llmeval.yaml"
@@ -91,6 +92,7 @@ def read_settings(root: Path, errors: list[ConfigError]) -> Settings:
         suites_dir=cfg.paths.suites,
         runs_dir=cfg.paths.runs,
         reports_dir=cfg.paths.reports,
+        render_limits=RenderLimits(cfg.limits.message_chars, cfg.limits.render_timeout_s),
         sha=hashlib.sha256(path.read_bytes()).hexdigest(),
         raw=raw,
     )
@@ -159,11 +161,17 @@ def _try_resolve(settings: Settings, name: str, where: Location, errors: list[Co
         errors.append(e)
 
 
-def _check_secrets(node: Any, errors: list[ConfigError]) -> None:
+def _check_secrets(node: Any, errors: list[ConfigError], seen: set[int] | None = None) -> None:
     """Refuse literal keys in the config (and drop them, so no other error repeats them).
 
-    The value itself is never put in a message.
+    The value itself is never put in a message. A node shared through YAML aliases is
+    checked once (``seen``), so the walk is linear in the file, not in its expansion.
     """
+    seen = set() if seen is None else seen
+    if isinstance(node, YamlMap | YamlList):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, YamlMap):
         for key in list(node):
             value = node[key]
@@ -195,10 +203,10 @@ def _check_secrets(node: Any, errors: list[ConfigError]) -> None:
                 )
                 del node[key]
             else:
-                _check_secrets(value, errors)
+                _check_secrets(value, errors, seen)
     elif isinstance(node, YamlList):
         for item in node:
-            _check_secrets(item, errors)
+            _check_secrets(item, errors, seen)
 
 
 def parse_duration(value: Any) -> float | None:

@@ -3,6 +3,19 @@
 Mappings and sequences load as ``YamlMap`` / ``YamlList`` (see ``config.nodes``).
 Duplicate keys are errors (pyyaml silently keeps the last one). Only the safe tag
 set is accepted; syntax errors are reported as ``file:line:col``.
+
+Values that JSON cannot hold follow one rule, so nothing downstream (the journal, the
+cache, the report) meets a type it cannot write:
+
+- a date or datetime (``2024-05-01``, ``2024-05-01 10:00:00``) stays the string as
+  written; quote it or not, ``expected: 2024-05-01`` compares as that text;
+- ``!!binary``, ``!!set``, ``!!omap``, ``!!pairs`` and every ``!!python/...`` or custom
+  tag is an error at its line.
+
+Alias expansion and nesting depth are bounded (``config.limits``): a "billion laughs"
+file or a 1,000-level nest is an error at its line, found fast and in little memory.
+A YAML 1.1 word boolean (``yes``, ``No``, ``on``, ``OFF``...) written as a ``vars``
+value is still read as true/false, with a warning, since it was likely meant as text.
 """
 
 from __future__ import annotations
@@ -16,9 +29,10 @@ from typing import Any, NoReturn
 import yaml
 from yaml import events as ev
 
+from llmeval.config.limits import MAX_ALIAS_EXPANSION, MAX_ALIASES, MAX_DEPTH, measure
 from llmeval.config.nodes import YamlList, YamlMap, locate
 from llmeval.domain.location import Location
-from llmeval.errors import ConfigError, ConfigErrors
+from llmeval.errors import ConfigError, ConfigErrors, ConfigWarning
 
 __all__ = ["YamlList", "YamlMap", "gc_paused", "load_yaml", "locate", "parse_yaml"]
 
@@ -27,6 +41,10 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BINARY = "tag:yaml.org,2002:binary"
+_JSON_BOOLS = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
 _MERGE = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = (None, "!")
 _MAP_TAGS = (*_PLAIN_TAGS, "tag:yaml.org,2002:map")
@@ -78,16 +96,30 @@ class _Builder:
     _scalars: dict[tuple[Any, ...], Any] = {}  # noqa: RUF012
     _tags: dict[tuple[Any, ...], str] = {}  # noqa: RUF012
 
-    def __init__(self, text: str, file: str, loader: Any = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        file: str,
+        loader: Any = None,
+        warnings: list[ConfigError] | None = None,
+    ) -> None:
         self.loader = (loader or _Base)(text)
         self.core = loader is not None
         self.file = file
         self.lines = text.splitlines()
         self.problems: list[ConfigError] = []
+        self.warnings = warnings
         self.anchors: dict[str, Any] = {}
+        self.aliases = 0  # alias uses so far
+        self.expanded = 0  # what they add once expanded (config.limits.measure)
+        self.sizes: dict[int, tuple[int, int]] = {}  # measure's memo
 
     def _fail(self, message: str, mark: Any) -> NoReturn:
         raise yaml.MarkedYAMLError(problem=message, problem_mark=mark)
+
+    def _refuse(self, message: str, mark: Any) -> NoReturn:
+        """Valid YAML that llmeval will not take (a limit, a type JSON cannot hold)."""
+        raise _Refused(problem=message, problem_mark=mark)
 
     def _mark(self, e: Any) -> tuple[int, int]:
         """1-based position; a block scalar (| or >) points at its first content line."""
@@ -103,8 +135,12 @@ class _Builder:
             if not e.implicit[0]:
                 return e.value  # quoted: always a string
             tag = self._resolve(e.value, e.implicit)
-        if tag in (_STR, _MERGE):  # a merge key '<<' is recognised by _attach
-            return e.value
+        if tag in (_STR, _MERGE, _TIMESTAMP):  # a merge key '<<' is recognised by _attach
+            return e.value  # a date stays the text as written (see the module docstring)
+        if tag == _BINARY:
+            self._refuse(
+                "binary data (!!binary) cannot be used here; write it as text", e.start_mark
+            )
         key = (tag, e.value)
         if key in self._scalars:
             return self._scalars[key]
@@ -113,7 +149,7 @@ class _Builder:
             self._fail(_unsupported(tag), e.start_mark)
         node = yaml.ScalarNode(tag, e.value, e.start_mark, e.end_mark, e.style)
         value = ctor(self.loader, node)
-        if tag != "tag:yaml.org,2002:binary" and len(self._scalars) < 100_000:
+        if len(self._scalars) < 100_000:
             self._scalars[key] = value
         return value
 
@@ -126,7 +162,9 @@ class _Builder:
                 self._tags[k] = tag
         return tag  # type: ignore[no-any-return]
 
-    def _container(self, e: Any, kind: type[YamlMap] | type[YamlList]) -> _Frame:
+    def _container(self, e: Any, kind: type[YamlMap] | type[YamlList], depth: int) -> _Frame:
+        if depth >= MAX_DEPTH:
+            self._refuse(f"nested more than {MAX_DEPTH} levels deep", e.start_mark)
         if e.tag not in (_MAP_TAGS if kind is YamlMap else _SEQ_TAGS):
             self._fail(_unsupported(e.tag), e.start_mark)
         obj = kind()
@@ -148,11 +186,13 @@ class _Builder:
                     self.anchors[e.anchor] = value
                 if e.tag in _PLAIN_TAGS and e.implicit[0] and value == "<<":
                     is_merge = self._resolve("<<", e.implicit) == _MERGE
+                elif value.__class__ is bool and e.value not in _JSON_BOOLS:
+                    self._word_bool(e, stack)
             elif c is ev.MappingStartEvent:
-                stack.append(self._container(e, YamlMap))
+                stack.append(self._container(e, YamlMap, len(stack)))
                 continue
             elif c is ev.SequenceStartEvent:
-                stack.append(self._container(e, YamlList))
+                stack.append(self._container(e, YamlList, len(stack)))
                 continue
             elif c is ev.MappingEndEvent or c is ev.SequenceEndEvent:
                 frame = stack.pop()
@@ -165,6 +205,7 @@ class _Builder:
                 if e.anchor not in self.anchors:
                     self._fail(f"found undefined alias '{e.anchor}'", e.start_mark)
                 value, mark, is_merge = self.anchors[e.anchor], self._mark(e), False
+                self._expand(value, e, len(stack))
             elif c is ev.DocumentStartEvent:
                 docs += 1
                 if docs > 1:
@@ -178,6 +219,38 @@ class _Builder:
                 root = value
             else:
                 self._attach(stack[-1], value, mark, is_merge)
+
+    def _expand(self, value: Any, e: Any, depth: int) -> None:
+        """Count one alias use against the limits of ``config.limits``."""
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            self._refuse(f"more than {MAX_ALIASES} alias uses in one file", e.start_mark)
+        size, height = measure(value, self.sizes)
+        self.expanded += size
+        if self.expanded > MAX_ALIAS_EXPANSION:
+            self._refuse(
+                f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes and characters "
+                f"(alias '*{e.anchor}'; an alias bomb?)",
+                e.start_mark,
+            )
+        if depth + height > MAX_DEPTH:
+            msg = f"alias '*{e.anchor}' makes the data nested more than {MAX_DEPTH} levels deep"
+            self._refuse(msg, e.start_mark)
+
+    def _word_bool(self, e: Any, stack: list[_Frame]) -> None:
+        """Warn about ``yes``/``no``/``on``/``off`` as the value of a var: YAML 1.1
+        reads it as true/false, which is rarely what a prompt variable meant."""
+        if self.warnings is None or len(stack) < 2:
+            return
+        top, parent = stack[-1], stack[-2]
+        if isinstance(top.obj, YamlMap) and top.key is not _NOKEY and parent.key == "vars":
+            line, col = self._mark(e)
+            msg = (
+                f"var '{top.key}' is the word {e.value!r}, which YAML reads as "
+                f"{str(e.value.lower() in ('y', 'yes', 'on', 'true')).lower()}; "
+                f'quote it ("{e.value}") if you meant the text'
+            )
+            self.warnings.append(ConfigWarning(msg, Location(self.file, line, col)))
 
     def _attach(self, top: _Frame, value: Any, mark: tuple[int, int], is_merge: bool) -> None:
         obj = top.obj
@@ -223,6 +296,10 @@ class _Builder:
             obj.marks[k] = own_marks[k]
 
 
+class _Refused(yaml.MarkedYAMLError):
+    pass
+
+
 def _unsupported(tag: str) -> str:
     short = tag.replace("tag:yaml.org,2002:", "!!")
     return f"unsupported YAML tag '{short}' (only plain YAML is read)"
@@ -248,12 +325,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_yaml(text: str, file: str, *, core_schema: bool = False) -> Any:
+def parse_yaml(
+    text: str,
+    file: str,
+    warnings: list[ConfigError] | None = None,
+    *,
+    core_schema: bool = False,
+) -> Any:
     """Parse ``text``; ``file`` is the name used in locations. Raises ConfigErrors.
 
-    ``core_schema``: YAML 1.2 booleans (``yes``/``no`` stay strings), as js-yaml reads.
+    ``warnings`` (when given) receives ``ConfigWarning``s: things that load but look
+    unintended. ``core_schema``: YAML 1.2 booleans (``yes``/``no`` stay strings), as
+    js-yaml reads.
     """
-    builder = _Builder(text, file, _core_loader() if core_schema else None)
+    builder = _Builder(text, file, _core_loader() if core_schema else None, warnings)
     try:
         with gc_paused():
             data = builder.build()
@@ -263,9 +348,15 @@ def parse_yaml(text: str, file: str, *, core_schema: bool = False) -> Any:
         what = e.problem or e.context or "invalid YAML"
         if e.context and e.context_mark and e.problem_mark and e.context_mark != e.problem_mark:
             what += f" ({e.context} started at line {e.context_mark.line + 1})"
-        err = ConfigError(f"YAML syntax error: {what}", where)
+        err = ConfigError(what if isinstance(e, _Refused) else f"YAML syntax error: {what}", where)
         raise ConfigErrors([*builder.problems, err]) from None
-    except yaml.YAMLError as e:  # e.g. a reader error for a control character
+    except yaml.reader.ReaderError as e:  # a control character (NUL, ESC...) in the text
+        pos = max(0, min(int(e.position), len(text)))
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        msg = f"character {e.character:#04x} is not allowed in YAML ({e.reason}); escape it in a double-quoted string"
+        raise ConfigErrors([ConfigError(msg, Location(file, line, col))]) from None
+    except yaml.YAMLError as e:
         raise ConfigErrors([ConfigError(f"YAML error: {e}", Location(file))]) from None
     finally:
         builder.loader.dispose()
@@ -274,14 +365,19 @@ def parse_yaml(text: str, file: str, *, core_schema: bool = False) -> Any:
     return data
 
 
-def load_yaml(path: Path, file: str, *, core_schema: bool = False) -> Any:
+def load_yaml(
+    path: Path, file: str, warnings: list[ConfigError] | None = None, *, core_schema: bool = False
+) -> Any:
     """Read and parse one YAML file. ``file`` is its project-relative name for messages."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ConfigErrors([ConfigError(f"not UTF-8 text: {e.reason}", Location(file))]) from None
+        line = data[: e.start].count(b"\n") + 1
+        where = Location(file, line, e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1)
+        raise ConfigErrors([ConfigError(f"not UTF-8 text: {e.reason}", where)]) from None
     except OSError as e:
         raise ConfigErrors(
             [ConfigError(f"cannot read file: {e.strerror}", Location(file))]
         ) from None
-    return parse_yaml(text, file, core_schema=core_schema)
+    return parse_yaml(text, file, warnings, core_schema=core_schema)

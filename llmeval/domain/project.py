@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmeval.domain.model import ModelSpec
-from llmeval.domain.prompt import PromptTemplate
+from llmeval.domain.prompt import PromptTemplate, RenderLimits
 from llmeval.domain.suite import Suite
+
+if TYPE_CHECKING:
+    from llmeval.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class Settings:
     suites_dir: str = "suites"
     runs_dir: str = ".llmeval/runs"
     reports_dir: str = "reports"
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
     sha: str = ""  # hash of the file's content, "" without a file
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -53,6 +57,7 @@ class Project:
     settings: Settings
     prompts: dict[str, dict[int, PromptTemplate]]  # name -> version -> template
     suites: dict[str, Suite]  # by suite name, in file order
+    warnings: tuple[ConfigError, ...] = ()  # loads, but looks unintended (validate prints)
 
     def __hash__(self) -> int:
         return hash(self.root)

@@ -27,6 +27,18 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderLimits:
+    """Bounds on rendering one prompt message (``limits:`` in llmeval.yaml).
+
+    ``max_chars`` bounds each rendered message and every value the template builds on
+    the way; ``timeout_s`` the time to render one message.
+    """
+
+    max_chars: int = 1_000_000
+    timeout_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
 class PromptTemplate:
     """One version of a prompt, ``prompts/<name>/v<version>.yaml``.
 

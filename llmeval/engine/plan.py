@@ -6,7 +6,6 @@ stops the run with nothing spent.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -112,10 +111,19 @@ def _over_limit(spec: ModelSpec, messages: tuple[Message, ...]) -> int | None:
     return n if n > spec.max_input_tokens else None
 
 
-def _selected(case: Case, tags: Sequence[str], pattern: re.Pattern[str] | None) -> bool:
+def _selected(case: Case, tags: Sequence[str], pattern: Any) -> bool:
     if tags and not set(tags) & set(case.tags):
         return False
-    return not (pattern and not (pattern.search(case.id) or pattern.search(case.description)))
+    if pattern is None:
+        return True
+    try:  # the regex module's timeout: a backtracking pattern is an error, not a hang
+        return bool(
+            pattern.search(case.id, timeout=1) or pattern.search(case.description, timeout=1)
+        )
+    except TimeoutError:
+        raise UsageError(
+            f"--filter: the pattern took over 1 s on case '{case.id[:60]}' (catastrophic backtracking?)"
+        ) from None
 
 
 def build_plan(
@@ -128,12 +136,14 @@ def build_plan(
     repeat: int = 1,
 ) -> Plan:
     """Expand suites into work items. Raises ConfigErrors listing every problem."""
+    import regex
+
     from llmeval.config.settings import resolve_model
     from llmeval.config.templating import render_messages
 
     try:
-        pattern = re.compile(filter) if filter else None
-    except re.error as e:
+        pattern = regex.compile(filter) if filter else None
+    except regex.error as e:
         raise UsageError(f"--filter: invalid regular expression: {e}") from None
     settings = project.settings
     build_ctx = BuildContext(root=project.root, judge=settings.judge)
@@ -194,7 +204,9 @@ def build_plan(
                     if redact not in rendered:
                         try:
                             rendered[redact] = render_messages(
-                                prompt, redaction.vars if redaction else case.vars
+                                prompt,
+                                redaction.vars if redaction else case.vars,
+                                settings.render_limits,
                             )
                         except ConfigError as e:
                             if e.location is None:

@@ -120,6 +120,21 @@ def case_label_problem(spec: AssertionSpec, expected: Any) -> str | None:
     return label_problem(rule, expected)
 
 
+MAX_LABEL_CHARS = 100
+
+
+def recorded_label(label: str | None) -> str | None:
+    """``label`` as the journal, the confusion matrix and the console get it: a label
+    over ``MAX_LABEL_CHARS`` (a whole answer read as a label, when the suite sets no
+    ``labels``) is cut, with a hash so distinct long labels stay distinct."""
+    if label is None or len(label) <= MAX_LABEL_CHARS:
+        return label
+    import hashlib
+
+    digest = hashlib.sha256(label.encode("utf-8", "replace")).hexdigest()[:8]
+    return f"{label[: MAX_LABEL_CHARS - 20]}… ({len(label):,} chars, #{digest})"
+
+
 @register("classification", description="the output's label equals the expected label")
 def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[ScoreContext], Score]:
     rule = build_rule(spec)
@@ -135,15 +150,17 @@ def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[Score
         if problem is not None:
             return Score(passed=None, error=problem)
         expected = rule.canonical(js_str(target))
-        predicted = rule.predict(ctx.output)
-        details = {"predicted": predicted, "expected": expected}
+        full = rule.predict(ctx.output)
+        ok = full is not None and rule.allowed(full) and full == expected
+        # the verdict uses the whole label; what is recorded and shown is bounded
+        predicted, shown = recorded_label(full), recorded_label(expected)
+        details = {"predicted": predicted, "expected": shown}
         if predicted is None:
-            reason, ok = f"no label found in the output (expected '{expected}')", False
-        elif not rule.allowed(predicted):
-            reason, ok = f"predicted '{predicted}' is not one of the labels", False
+            reason = f"no label found in the output (expected '{shown}')"
+        elif full is not None and not rule.allowed(full):
+            reason = f"predicted '{predicted}' is not one of the labels"
         else:
-            ok = predicted == expected
-            reason = f"predicted '{predicted}', expected '{expected}'"
+            reason = f"predicted '{predicted}', expected '{shown}'"
         return Score(passed=ok, score=1.0 if ok else 0.0, reason=reason, details=details)
 
     return fn

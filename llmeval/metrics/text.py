@@ -170,12 +170,20 @@ def _starts_with(spec: AssertionSpec, build: BuildContext) -> Fn:
 _JS_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?![=!])")
 
 
-def compile_regex(pattern: Any, what: str = "regex") -> re.Pattern[str]:
+# A pattern like (a+)+$ backtracks exponentially on a hostile answer; the `regex`
+# module (API and syntax of `re`) takes a timeout, so that is one case's error
+REGEX_TIMEOUT_S = 1.0
+
+
+def compile_regex(pattern: Any, what: str = "regex") -> Any:
+    """The compiled pattern (a ``regex.Pattern``, used like ``re.Pattern``)."""
+    import regex
+
     if not isinstance(pattern, str) or pattern == "":
         raise ConfigError(f"'{what}' needs a non-empty pattern string")
     try:
-        return re.compile(_JS_NAMED_GROUP.sub("(?P<", pattern))
-    except re.error as e:
+        return regex.compile(_JS_NAMED_GROUP.sub("(?P<", pattern))
+    except regex.error as e:
         raise ConfigError(f"invalid regex {pattern!r}: {e}") from None
 
 
@@ -183,11 +191,22 @@ def compile_regex(pattern: Any, what: str = "regex") -> re.Pattern[str]:
 def _regex(spec: AssertionSpec, build: BuildContext) -> Fn:
     check_options(spec)
     rx = compile_regex(spec.value)
-    return lambda ctx: _verdict(
-        rx.search(ctx.output) is not None,
-        f'output matches regex "{spec.value}"',
-        f'output does not match regex "{spec.value}"',
-    )
+
+    def fn(ctx: ScoreContext) -> Score:
+        try:
+            found = rx.search(ctx.output, timeout=REGEX_TIMEOUT_S) is not None
+        except TimeoutError:
+            msg = (
+                f"regex took over {REGEX_TIMEOUT_S:g} s on this output (catastrophic backtracking?)"
+            )
+            return Score(passed=None, error=msg)
+        return _verdict(
+            found,
+            f'output matches regex "{spec.value}"',
+            f'output does not match regex "{spec.value}"',
+        )
+
+    return fn
 
 
 # --- levenshtein and word-count: the threshold is a maximum / a range -------------------

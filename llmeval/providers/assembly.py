@@ -17,6 +17,7 @@ from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion
 from llmeval.domain.tools import ToolCall
 from llmeval.providers.pricing import cost
+from llmeval.text import repair
 
 
 @dataclass
@@ -32,11 +33,11 @@ class Parts:
     def completion(
         self, spec: ModelSpec, latency_ms: float, ttft_ms: float | None = None
     ) -> Completion:
-        model_id = self.model_id or spec.model
-        return Completion(
-            text=self.text,
+        model_id = repair(self.model_id or spec.model)
+        return Completion(  # provider text enters here: repaired once (llmeval.text)
+            text=repair(self.text),
             model_id=model_id,
-            finish_reason=self.finish_reason,
+            finish_reason=repair(self.finish_reason) if self.finish_reason else None,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             latency_ms=latency_ms,

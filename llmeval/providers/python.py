@@ -35,6 +35,7 @@ from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.errors import BadRequestError, ConfigError, SecurityError
+from llmeval.text import repair
 
 _KNOWN = ("vars", "messages", "prompt", "model", "params", "repeat")
 
@@ -139,8 +140,11 @@ def _arguments(
 
 
 def _completion(value: Any, latency_ms: float, target: str) -> Completion:
+    # a target's return value enters llmeval here: repaired once (llmeval.text)
     if isinstance(value, str):
-        return Completion(text=value, model_id=target, finish_reason="stop", latency_ms=latency_ms)
+        return Completion(
+            text=repair(value), model_id=target, finish_reason="stop", latency_ms=latency_ms
+        )
     if isinstance(value, dict) and value.get("error") and value.get("output") is None:
         raise BadRequestError(f"python target returned an error: {value['error']}")
     if isinstance(value, dict) and "output" in value:
@@ -148,10 +152,12 @@ def _completion(value: Any, latency_ms: float, target: str) -> Completion:
         usage = value.get("tokenUsage")
         if isinstance(usage, dict) and not tokens:  # promptfoo's ProviderResponse
             tokens = {"input": usage.get("prompt"), "output": usage.get("completion")}
+        out = value["output"]
+        finish = value.get("finish_reason", "stop")
         return Completion(
-            text=str(value["output"]),
-            model_id=str(value.get("model", target)),
-            finish_reason=value.get("finish_reason", "stop"),
+            text=repair(str(out)),
+            model_id=repair(str(value.get("model", target))),
+            finish_reason=None if finish is None else repair(str(finish)),
             input_tokens=int(tokens.get("input", value.get("input_tokens")) or 0),
             output_tokens=int(tokens.get("output", value.get("output_tokens")) or 0),
             cost_usd=value.get("cost_usd", value.get("cost")),

@@ -6,6 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from llmeval.domain.record import CaseResult
+from llmeval.text import clip, visible
+
+REASON_CHARS = 160  # one failure line's reason
+LABEL_CHARS = 32  # one label of a confusion matrix
+MAX_LABELS = 12  # labels a confusion matrix shows; the rest are summed as "other"
 
 
 def _pct(x: float | None) -> str:
@@ -58,9 +63,9 @@ def summary_table(summary: dict[str, Any]) -> Any:
             else ("red" if rate < (floor if floor is not None else 1.0) else "green")
         )
         t.add_row(
-            escape(g["suite"]),
-            escape(g["model"]),
-            escape(g["prompt"]),
+            escape(visible(g["suite"])),
+            escape(visible(g["model"])),
+            escape(visible(g["prompt"])),
             str(g["passed"]),
             str(g["failed"]),
             str(g["errors"]) + (f"+{g['not_run']}nr" if g.get("not_run") else ""),
@@ -99,8 +104,31 @@ def _first_failure(r: CaseResult) -> str:
     return ""
 
 
-def corpus_tables(summary: dict[str, Any]) -> list[Any]:
-    """Classification metrics and confusion matrices, corpus BLEU/chrF, per group."""
+def fold_labels(
+    labels: Sequence[Any], matrix: Sequence[Sequence[int]], keep: int
+) -> tuple[list[str], list[list[int]]]:
+    """At most ``keep`` labels (the most frequent, expected + predicted) in their order,
+    the others summed into one ``other`` row and column."""
+    names = [str(lab) for lab in labels]
+    rows = [list(r) for r in matrix]
+    if len(names) <= keep:
+        return names, rows
+    n = len(names)
+    weight = [sum(rows[i]) + sum(rows[j][i] for j in range(n)) for i in range(n)]
+    top = sorted(sorted(range(n), key=lambda i: -weight[i])[: max(keep - 1, 1)])
+    slot = {i: k for k, i in enumerate(top)}
+    other = len(top)
+    out = [[0] * (other + 1) for _ in range(other + 1)]
+    for i in range(n):
+        for j in range(n):
+            out[slot.get(i, other)][slot.get(j, other)] += rows[i][j]
+    return [names[i] for i in top] + [f"other ({n - len(top)})"], out
+
+
+def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list[Any]:
+    """Classification metrics and confusion matrices, corpus BLEU/chrF, per group.
+
+    A matrix shows at most ``max_labels`` labels (see ``fold_labels``), each clipped."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -108,12 +136,14 @@ def corpus_tables(summary: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for g in summary["groups"]:
         corpus = g.get("corpus") or {}
-        head = f"{g['suite']} [{g['model']} {g['prompt']}]"
+        head = visible(f"{g['suite']} [{g['model']} {g['prompt']}]")
         extra = [f"corpus {k.upper()} {corpus[k]:.3f}" for k in ("bleu", "chrf") if k in corpus]
         cls = corpus.get("classification")
         if cls:
-            labels = cls.get("labels") or []
-            matrix = cls.get("confusion_matrix") or []
+            labels, matrix = fold_labels(
+                cls.get("labels") or [], cls.get("confusion_matrix") or [], max_labels
+            )
+            shown = [clip(visible(lab), LABEL_CHARS, count=False) for lab in labels]
             out.append(
                 f"[bold]{escape(head)}[/]: accuracy {cls.get('accuracy', 0):.3f} · macro F1 "
                 f"{cls.get('f1_macro', cls.get('macro', {}).get('f1', 0)):.3f} · micro F1 "
@@ -126,15 +156,14 @@ def corpus_tables(summary: dict[str, Any]) -> list[Any]:
                 caption_justify="left",
             )
             t.add_column("")
-            for lab in labels:
-                t.add_column(escape(str(lab)), justify="right")
-            for lab, row in zip(labels, matrix, strict=False):
+            for lab in shown:
+                t.add_column(escape(lab), justify="right")
+            for i, (lab, row) in enumerate(zip(shown, matrix, strict=False)):
                 t.add_row(
-                    escape(str(lab)),
+                    escape(lab),
                     *(
                         f"[bold]{v}[/]" if i == j else (f"[red]{v}[/]" if v else "·")
                         for j, v in enumerate(row)
-                        for i in [labels.index(lab)]
                     ),
                 )
             out.append(t)
@@ -150,7 +179,7 @@ def failure_lines(results: Sequence[CaseResult], limit: int = 15) -> list[tuple[
     out: list[tuple[str, str, str]] = []
     for r in bad[:limit]:
         rep = f" #{r.repeat}" if r.repeat else ""
-        where = f"{r.suite}/{r.case_id} [{r.model} {r.prompt}{rep}]"
+        where = visible(f"{r.suite}/{r.case_id} [{r.model} {r.prompt}{rep}]")
         why = " ".join(_first_failure(r).split())
-        out.append((r.status, where, why[:160]))
+        out.append((r.status, where, clip(visible(why), REASON_CHARS)))
     return out

@@ -24,8 +24,15 @@ def new_run_id(now: float | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+MAX_RUN_ID = 128  # a folder name: well under every file system's 255-byte limit
+
+
 def valid_run_id(run_id: str) -> bool:
-    return bool(run_id) and all(c.isalnum() or c in "-_." for c in run_id) and run_id[0] != "."
+    return (
+        0 < len(run_id) <= MAX_RUN_ID
+        and all(c.isalnum() or c in "-_." for c in run_id)
+        and run_id[0] != "."
+    )
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -79,7 +86,11 @@ class RunStore:
 
     def run_dir(self, run_id: str) -> Path:
         if not valid_run_id(run_id):
-            raise UsageError(f"invalid run id '{run_id}': use letters, digits, '-', '_' or '.'")
+            shown = run_id if len(run_id) <= 40 else run_id[:40] + "…"
+            raise UsageError(
+                f"invalid run id {shown!r}: use at most {MAX_RUN_ID} letters, digits, "
+                "'-', '_' or '.'"
+            )
         return self.base / run_id
 
     def journal_path(self, run_id: str) -> Path:
