@@ -37,6 +37,11 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         yield
         return
     created = not run_dir.exists()
+    new_dirs = []  # the folders this lock creates, innermost first: removed if left empty
+    d = run_dir
+    while not d.exists():
+        new_dirs.append(d)
+        d = d.parent
     run_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -55,5 +60,6 @@ def run_lock(run_dir: Path) -> Iterator[None]:
             # nothing was run (empty plan, error before the first call): leave no folder
             with contextlib.suppress(OSError):
                 (run_dir / LOCK_FILE).unlink()
-                run_dir.rmdir()
+                for folder in new_dirs:
+                    folder.rmdir()  # OSError (not empty) stops it: suppressed
         os.close(fd)  # releases the flock

