@@ -195,6 +195,7 @@ async def _execute_locked(
                     f"resume it without selection flags (got {selection.describe()})"
                 )
             selection = original
+            cfg = replace(cfg, selection=original)  # what run.json records, again
     else:
         run_dir = store.run_dir(run_id)
         if (run_dir / "results.jsonl").exists() or (run_dir / "run.json").exists():
