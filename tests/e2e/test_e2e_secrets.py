@@ -121,6 +121,10 @@ import base64, os
 
 key = os.environ.get("OPENAI_API_KEY", "")
 raise RuntimeError("import failed with " + key + " b64 " + base64.b64encode(key.strip().encode()).decode())
+
+
+def answer(vars):  # defined (validate looks), never reached: the import fails first
+    return ""
 """
 
 
