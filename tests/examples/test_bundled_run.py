@@ -24,7 +24,9 @@ def _copy_project(src: Path, dest: Path) -> Path:
 
 
 def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    # as the README's first command runs: locally (under CI the bundled suites' judge
+    # assertions, skipped for want of a judge, would rightly make the run incomplete)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "CI"}
     return subprocess.run(
         [sys.executable, "-m", "llmeval", "run", "--json", "--no-report", "-q", *args],
         cwd=project,
