@@ -93,7 +93,7 @@ def _missing_keys(plan: Any) -> list[str]:
 
     lines = []
     for spec in plan.models.values():
-        if spec.provider in ("python", "echo"):
+        if spec.is_local:
             continue
         try:
             default = getattr(registry.provider_class(spec.provider), "default_key_env", None)

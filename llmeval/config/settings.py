@@ -13,7 +13,7 @@ from llmeval.config.schema import ModelConfig, SettingsFile
 from llmeval.config.validation import hint, validate
 from llmeval.config.yaml import YamlList, YamlMap, load_yaml, locate
 from llmeval.domain.location import Location
-from llmeval.domain.model import ModelSpec, Price
+from llmeval.domain.model import LOCAL_PROVIDERS, ModelSpec, Price
 from llmeval.domain.project import GatePolicy, Settings
 from llmeval.domain.prompt import RenderLimits
 from llmeval.errors import ConfigError, ConfigErrors, SecurityError
@@ -311,7 +311,7 @@ def _model_from_config(
         raise ConfigError(f"'api: {cfg.api}' is for openai models, not {provider}", where)
     if provider != "http" and (cfg.url or cfg.body is not None or cfg.extract or cfg.headers):
         raise ConfigError("'url', 'headers', 'body' and 'extract' are for provider http", where)
-    if cfg.stream and provider in ("python", "echo"):
+    if cfg.stream and provider in LOCAL_PROVIDERS:
         raise ConfigError(f"'stream' is not supported by provider {provider}", where)
     price = cfg.price
     return ModelSpec(

@@ -24,6 +24,7 @@ from llmeval.engine.tracebacks import user_traceback
 from llmeval.errors import CircuitOpenError, ProviderError
 from llmeval.metrics.base import ScoreContext
 from llmeval.providers.base import Provider
+from llmeval.providers.secrets import redact
 
 CostFn = Callable[[ModelSpec, Completion], "float | None"]
 EstimateFn = Callable[[WorkItem], float]
@@ -53,14 +54,6 @@ class RunOutcome:
     notices: list[str] = field(default_factory=list)
     dead_models: dict[str, str] = field(default_factory=dict)  # alias -> why
     redactions: int = 0  # PII values replaced by placeholders in requests sent
-
-
-def _redact(text: str) -> str:
-    try:
-        from llmeval.providers.secrets import redact
-    except ImportError:  # pragma: no cover - secrets module always ships
-        return text
-    return redact(text)
 
 
 def _too_long(item: WorkItem) -> ErrorInfo:
@@ -204,13 +197,13 @@ class Runner:
                     self.outcome.redactions += item.redaction.count
                 completion = await self._call(item)
         except CircuitOpenError as e:
-            self._kill_model(item.model.alias, _redact(e.message))
+            self._kill_model(item.model.alias, redact(e.message))
             raise _NotRun from e
         except ProviderError as e:
-            error = ErrorInfo(e.kind, _redact(e.message))
+            error = ErrorInfo(e.kind, redact(e.message))
             if e.kind in ("auth", "quota"):
                 # every later call would fail the same way: stop this model, resumably
-                self._kill_model(item.model.alias, _redact(e.message))
+                self._kill_model(item.model.alias, redact(e.message))
         except TimeoutError:
             limit = self.options.local_timeout_s or 0
             error = ErrorInfo("timeout", f"no answer within {limit:g} s")
@@ -218,7 +211,7 @@ class Runner:
             raise
         except Exception as e:
             error = ErrorInfo(
-                "target", _redact(f"{type(e).__name__}: {e}"), traceback=user_traceback(e)
+                "target", redact(f"{type(e).__name__}: {e}"), traceback=user_traceback(e)
             )
         elapsed_ms = (self.clock() - start) * 1000.0
         result = await self._record(item, completion, error, elapsed_ms)
@@ -255,7 +248,7 @@ class Runner:
             return CaseResult(
                 status=ERROR, score=None, output=None, error=error, latency_ms=elapsed_ms, **base
             )
-        text = _redact(c.text)
+        text = redact(c.text)
         if text != c.text:  # an answer that echoes a key: never scored, journaled or reported
             c = replace(c, text=text)
         cost = self.cost(item.model, c)
