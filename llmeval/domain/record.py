@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Final, Literal, cast
 
 from llmeval.domain.tools import ToolCall
+from llmeval.domain.trajectory import Step
 
 Status = Literal["pass", "fail", "error", "skipped"]
 
@@ -106,6 +107,7 @@ class AssertionResult:
     details: dict[str, Any] | None = None
     kind: str | None = None  # for error / skipped: why (scorer, unavailable, replay_miss...)
     traceback: str | None = None
+    turn: int | None = None  # in a conversation: the 0-based turn it scored; None = whole case
 
     @property
     def passed(self) -> bool | None:
@@ -133,6 +135,8 @@ class AssertionResult:
             d["kind"] = self.kind
         if self.traceback:
             d["traceback"] = self.traceback
+        if self.turn is not None:
+            d["turn"] = self.turn
         return d
 
     @classmethod
@@ -151,6 +155,7 @@ class AssertionResult:
             details=d.get("details"),
             kind=d.get("kind"),
             traceback=d.get("traceback"),
+            turn=d.get("turn"),
         )
 
 
@@ -185,6 +190,9 @@ class CaseResult:
     finished_at: float | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     ttft_ms: float | None = None  # time to first token, when streamed
+    # what an agent did (tool loop, target-reported, OpenTelemetry); the full message
+    # history of a tool loop or conversation is ``messages``
+    trajectory: tuple[Step, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str, int]:
@@ -208,6 +216,10 @@ class CaseResult:
             del d["tool_calls"]
         if self.ttft_ms is None:
             del d["ttft_ms"]
+        if self.trajectory:
+            d["trajectory"] = [s.to_json() for s in self.trajectory]
+        else:
+            del d["trajectory"]
         return d
 
     @classmethod
@@ -241,6 +253,7 @@ class CaseResult:
             finished_at=d.get("finished_at"),
             tool_calls=tuple(ToolCall.from_json(t) for t in d.get("tool_calls") or ()),
             ttft_ms=d.get("ttft_ms"),
+            trajectory=tuple(Step.from_json(s) for s in d.get("trajectory") or ()),
         )
 
 

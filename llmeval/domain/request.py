@@ -6,6 +6,7 @@ from typing import Any
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.prompt import Message
 from llmeval.domain.tools import ToolCall, ToolChoice, ToolSpec
+from llmeval.domain.trajectory import Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class Completion:
     cost_usd: float | None = None  # filled by the pricing layer when known
     tool_calls: tuple[ToolCall, ...] = ()
     ttft_ms: float | None = None
+    # what a python/http target reported it did (its return value or its spans)
+    trajectory: tuple[Step, ...] = ()
 
     @property
     def tokens_per_s(self) -> float | None:

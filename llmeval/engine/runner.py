@@ -274,6 +274,7 @@ class Runner:
             tools=item.tools,
             finish_reason=c.finish_reason,
             ttft_ms=c.ttft_ms,
+            trajectory=c.trajectory,
         )
         status, score, assertions = await score_item(item, ctx, services)
         judge_cost = getattr(services, "cost_usd", None)
@@ -297,6 +298,7 @@ class Runner:
             ),
             tool_calls=tuple(getattr(c, "tool_calls", ()) or ()),
             ttft_ms=getattr(c, "ttft_ms", None),
+            trajectory=c.trajectory,
             model_id=c.model_id,
             finish_reason=c.finish_reason,
             judge_cost_usd=judge_cost,

@@ -21,6 +21,7 @@ from llmeval.domain.record import Score
 from llmeval.domain.request import Completion
 from llmeval.domain.suite import AssertionSpec, Case
 from llmeval.domain.tools import ToolCall, ToolSpec
+from llmeval.domain.trajectory import Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class ScoreContext:
     tools: tuple[ToolSpec, ...] = ()  # what it was offered (CompletionRequest.tools)
     finish_reason: str | None = None
     ttft_ms: float | None = None  # time to first token; None unless streamed
+    trajectory: tuple[Step, ...] = ()  # what an agent did (CaseResult.trajectory)
 
     @property
     def vars(self) -> Mapping[str, Any]:

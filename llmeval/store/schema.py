@@ -23,7 +23,7 @@ from llmeval.domain.record import CaseResult
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # CaseResult.to_json() leaves these out unless set
-_OPTIONAL_CASE_KEYS = ("tool_calls", "ttft_ms")
+_OPTIONAL_CASE_KEYS = ("tool_calls", "ttft_ms", "trajectory")
 _ASSERTION_KEYS = ("type", "status", "passed", "score", "reason")  # always written
 
 
@@ -48,6 +48,13 @@ def results_json_schema() -> dict[str, Any]:
         "description": "Only when the model made tool calls.",
     }
     props["ttft_ms"] = {"type": "number", "title": "Ttft Ms", "description": "Only when streamed."}
+    props["trajectory"] = {
+        "type": "array",
+        "items": props["trajectory"]["items"],
+        "minItems": 1,
+        "title": "Trajectory",
+        "description": "Only when the case has steps (tool loop, target, OpenTelemetry).",
+    }
     for part in (schema, *defs.values()):
         part["additionalProperties"] = False
     for part in defs.values():  # free-form objects inside a def stay open
