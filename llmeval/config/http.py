@@ -18,7 +18,15 @@ from llmeval.domain.location import Location
 from llmeval.domain.model import HttpTarget
 from llmeval.errors import ConfigError, SecurityError
 
-EXTRACT_KEYS = ("output", "input_tokens", "output_tokens", "cost", "tool_calls", "finish_reason")
+EXTRACT_KEYS = (
+    "output",
+    "input_tokens",
+    "output_tokens",
+    "cost",
+    "tool_calls",
+    "finish_reason",
+    "trajectory",
+)
 HEADER_REF = re.compile(r"\{\{\s*(env\.([A-Za-z_][A-Za-z0-9_]*)|api_key)\s*\}\}")
 _SENSITIVE = re.compile(r"authorization|cookie|key|token|secret|password", re.I)
 
@@ -115,7 +123,29 @@ def read_http_target(cfg: ModelConfig, raw: Any, where: Location) -> HttpTarget:
         body=body,
         extract=extract,
         stream_delta=cfg.stream_delta,
+        traces_wait_ms=2000 if cfg.traces_wait_ms is None else cfg.traces_wait_ms,
+        otlp_port=cfg.otlp_port or 0,
     )
+
+
+_TRACE_MODES = {"python": ("otel", "off"), "http": ("otlp", "off")}
+
+
+def check_traces(cfg: ModelConfig, provider: str, raw: Any, where: Location) -> None:
+    """``traces`` (and its settings) fit the provider; ConfigError at the key."""
+    modes = _TRACE_MODES.get(provider)
+    if cfg.traces is not None and (modes is None or cfg.traces not in modes):
+        hint = f"use {' or '.join(modes)}" if modes else "it is for python and http targets"
+        raise ConfigError(
+            f"'traces: {cfg.traces}' does not fit provider {provider} ({hint})",
+            locate(raw, ("traces",), default=where),
+        )
+    for key in ("traces_wait_ms", "otlp_port"):
+        if getattr(cfg, key) is not None and cfg.traces != "otlp":
+            raise ConfigError(
+                f"'{key}' needs 'traces: otlp' (an http target's OTLP receiver)",
+                locate(raw, (key,), default=where),
+            )
 
 
 def _check_jmespath(expr: str, where: Location) -> None:

@@ -72,6 +72,10 @@ class ModelConfig(_Strict):
     body: Any = None
     extract: dict[str, str] = Field(default_factory=dict)
     stream_delta: str | None = None
+    # trajectories from traces (llmeval.traces): python otel | off, http otlp | off
+    traces: Literal["otel", "otlp", "off"] | None = None
+    traces_wait_ms: Annotated[int, Field(ge=0, le=600000)] | None = None
+    otlp_port: Annotated[int, Field(ge=0, le=65535)] | None = None
 
 
 class DefaultsConfig(_Strict):

@@ -313,6 +313,9 @@ def _model_from_config(
         raise ConfigError("'url', 'headers', 'body' and 'extract' are for provider http", where)
     if cfg.stream and provider in LOCAL_PROVIDERS:
         raise ConfigError(f"'stream' is not supported by provider {provider}", where)
+    from llmeval.config.http import check_traces
+
+    check_traces(cfg, provider, raw, where)
     price = cfg.price
     return ModelSpec(
         alias=alias,
@@ -331,6 +334,7 @@ def _model_from_config(
         api=cfg.api,
         stream=cfg.stream,
         http=http if provider == "http" else None,
+        traces=cfg.traces,
     )
 
 

@@ -34,6 +34,10 @@ class HttpTarget:
     body: Any = None
     extract: dict[str, str] = field(default_factory=dict)
     stream_delta: str | None = None
+    # ``traces: otlp``: how long to wait for the app's spans after its answer, and the
+    # port of the local OTLP receiver (0: a free one, shown as ``{{ otlp_endpoint }}``)
+    traces_wait_ms: int = 2000
+    otlp_port: int = 0
 
     def cache_identity(self) -> dict[str, Any]:
         """What makes two answers differ (never the headers: they may hold secrets)."""
@@ -69,6 +73,9 @@ class ModelSpec:
     api: str = "chat"  # openai: chat (Chat Completions) | responses (Responses API)
     stream: bool = False  # assemble the answer from a stream; measures time to first token
     http: HttpTarget | None = None  # provider http: where and how to call the application
+    # trajectories from the target's traces: python "otel" (default when the target
+    # uses OpenTelemetry) | "off"; http "otlp" (opt-in: a local OTLP receiver) | "off"
+    traces: str | None = None
 
     @property
     def is_local(self) -> bool:

@@ -22,9 +22,12 @@ RUBRIC, FACTUALITY, PAIRWISE = "judge-rubric", "judge-factuality", "judge-pairwi
 def judge_template_of(assertion_type: str, options: dict[str, Any]) -> tuple[str, str] | None:
     """(prompt reference, kind) of a judge assertion's template, kind being ``rubric`` or
     ``pairwise`` (which variables it is rendered with); None for other assertions."""
-    default = {"llm-rubric": RUBRIC, "factuality": FACTUALITY, "pairwise": PAIRWISE}.get(
-        assertion_type
-    )
+    default = {
+        "llm-rubric": RUBRIC,
+        "factuality": FACTUALITY,
+        "pairwise": PAIRWISE,
+        "trajectory:goal-success": RUBRIC,
+    }.get(assertion_type)
     if default is None:
         return None
     ref = options.get("prompt", default)

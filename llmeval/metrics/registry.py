@@ -25,6 +25,7 @@ _MODULES = (
     "llmeval.metrics.javascript",
     "llmeval.metrics.assert_set",
     "llmeval.metrics.tools",
+    "llmeval.metrics.trajectory",
     "llmeval.judge.metrics",
     "llmeval.judge.rag",
     "llmeval.judge.geval",

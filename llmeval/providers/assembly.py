@@ -16,6 +16,7 @@ from typing import Any
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion
 from llmeval.domain.tools import ToolCall
+from llmeval.domain.trajectory import Step
 from llmeval.providers.pricing import cost
 from llmeval.text import repair
 
@@ -29,6 +30,7 @@ class Parts:
     output_tokens: int = 0
     model_id: str = ""
     cost_usd: float | None = None  # when the answer says what it cost (http ``extract.cost``)
+    trajectory: tuple[Step, ...] = ()  # what the app reported it did (http ``extract.trajectory``)
 
     def completion(
         self, spec: ModelSpec, latency_ms: float, ttft_ms: float | None = None
@@ -48,6 +50,7 @@ class Parts:
             ),
             tool_calls=tuple(self.tool_calls),
             ttft_ms=ttft_ms,
+            trajectory=self.trajectory,
         )
 
 

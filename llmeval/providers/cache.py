@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.domain.tools import ToolCall
+from llmeval.domain.trajectory import Step
 from llmeval.errors import ReplayMissError
 from llmeval.providers.base import Provider
 from llmeval.providers.secrets import redact
@@ -93,6 +94,8 @@ def canonical_request(request: CompletionRequest, endpoint: str) -> dict[str, An
         body["api"] = spec.api
     if spec.http is not None:
         body["http"] = spec.http.cache_identity()
+    if spec.traces == "otlp":  # an answer cached without its spans is not this answer
+        body["traces"] = spec.traces
     # ``stream`` is left out on purpose: a streamed answer is the same answer
     if spec.provider not in _VARS_BLIND and request.vars:
         body["vars"] = request.vars
@@ -134,6 +137,8 @@ def _encode(completion: Completion, stored_at: float) -> str:
                 json.loads(redact(json.dumps(c.to_json()))) for c in completion.tool_calls
             ],
             "ttft_ms": completion.ttft_ms,
+            # the trajectory replays with the answer, so a cached rerun scores the same path
+            "trajectory": [s.to_json() for s in completion.trajectory],
         },
         ensure_ascii=False,
     )
@@ -156,6 +161,7 @@ def _decode(raw: Any) -> tuple[Completion, float] | None:
                 cached=True,
                 tool_calls=tuple(ToolCall.from_json(c) for c in data.get("tool_calls") or ()),
                 ttft_ms=None if data.get("ttft_ms") is None else float(data["ttft_ms"]),
+                trajectory=tuple(Step.from_json(s) for s in data.get("trajectory") or ()),
             ),
             float(data.get("stored_at", 0.0)),
         )

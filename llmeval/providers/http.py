@@ -15,6 +15,14 @@ it is server-sent events, ``stream_delta`` giving each event's text (``[DONE]`` 
 HTTP errors map to llmeval's error tree like the SDK providers' (429 with Retry-After,
 5xx transient, 401/403 auth, other 4xx bad request), so the same cache, retry, limits
 and circuit breaker stack wraps it.
+
+Trajectories: ``extract.trajectory`` reads the app's own list of steps from the answer
+(``llmeval.traces.steps``). With ``traces: otlp`` every request carries a fresh W3C
+``traceparent``; the app exports its spans over OTLP/HTTP JSON to llmeval's local
+receiver (``llmeval.traces.receiver``; its URL is ``{{ otlp_endpoint }}`` in the body
+template, or fixed with ``otlp_port``), and after the answer llmeval waits at most
+``traces_wait_ms`` for that trace's spans, which become the trajectory (unless the
+answer reported one itself).
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import contextlib
 import json
 import os
 import re
+import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +151,11 @@ def extract_parts(target: HttpTarget, data: Any, parts: Parts) -> None:
     reason = _search(ex.get("finish_reason"), data)
     if reason is not None:
         parts.finish_reason = str(reason)
+    steps = _search(ex.get("trajectory"), data)
+    if steps is not None:
+        from llmeval.traces.steps import steps_from_target
+
+        parts.trajectory = steps_from_target(steps)
 
 
 class HttpProvider:
@@ -153,6 +168,7 @@ class HttpProvider:
         self._headers = resolve_headers(self.target, spec.alias, spec.api_key_env)
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._receiver: Any = None  # traces: otlp -- started on the first request
 
     def __repr__(self) -> str:  # never show the headers
         return f"HttpProvider(alias={self.spec.alias!r}, url={self.target.url!r})"
@@ -168,7 +184,25 @@ class HttpProvider:
             self._loop = loop
         return self._client
 
+    def _otlp(self) -> Any:
+        if self._receiver is None:
+            from llmeval.traces import receiver
+
+            try:
+                self._receiver = receiver.acquire(self.target.otlp_port)
+            except OSError as e:
+                raise BadRequestError(
+                    f"the OTLP receiver cannot listen on 127.0.0.1:{self.target.otlp_port}: "
+                    f"{e.strerror or e}"
+                ) from None
+        return self._receiver
+
     async def aclose(self) -> None:
+        found, self._receiver = self._receiver, None
+        if found is not None:
+            from llmeval.traces import receiver
+
+            receiver.release(found)
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(RuntimeError):
@@ -176,7 +210,9 @@ class HttpProvider:
 
     def context(self, request: CompletionRequest) -> dict[str, Any]:
         prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        extra = {"otlp_endpoint": self._otlp().endpoint} if self.spec.traces == "otlp" else {}
         return {
+            **extra,
             "prompt": prompt,
             "messages": [m.to_json() for m in request.messages],
             "vars": dict(request.vars),
@@ -198,10 +234,15 @@ class HttpProvider:
         except TemplateError as e:
             raise BadRequestError(f"http body template: {perr.short(str(e))}") from None
         httpx = _httpx()
+        trace = None
+        if self.spec.traces == "otlp":
+            # a fresh trace per request (so per attempt): the app's spans are its children
+            trace = (secrets.token_hex(16), secrets.token_hex(8))
+            self._otlp().expect(trace[0])
         timer = Timer()
         failure: ProviderError | None = None
         try:
-            parts = await self._send(body, timer)
+            parts = await self._send(body, timer, trace)
         except ProviderError as e:
             failure = e
         except httpx.TimeoutException:
@@ -209,12 +250,26 @@ class HttpProvider:
         except httpx.HTTPError as e:
             failure = TransientError(f"http connection error ({type(e).__name__})")
         if failure is not None:
+            if trace is not None:
+                self._otlp().forget(trace[0])
             raise failure  # outside the except: no chained error quoting the body
-        return parts.completion(self.spec, timer.elapsed_ms(), timer.ttft_ms)
+        completion = parts.completion(self.spec, timer.elapsed_ms(), timer.ttft_ms)
+        if trace is None:
+            return completion
+        # waited for after the answer is timed: latency stays the app's own
+        spans = await self._otlp().collect(*trace, self.target.traces_wait_ms / 1000.0)
+        if completion.trajectory or not spans:
+            return completion  # what the answer reported wins over its spans
+        from llmeval.traces.spans import spans_to_steps
 
-    async def _send(self, body: Any, timer: Timer) -> Parts:
+        return replace(completion, trajectory=spans_to_steps(spans))
+
+    async def _send(self, body: Any, timer: Timer, trace: tuple[str, str] | None) -> Parts:
         client = self._get_client()
-        kwargs: dict[str, Any] = {"headers": self._headers}
+        headers = self._headers
+        if trace is not None:
+            headers = {**headers, "traceparent": f"00-{trace[0]}-{trace[1]}-01"}
+        kwargs: dict[str, Any] = {"headers": headers}
         if body is not None and self.target.method != "GET":
             kwargs["json"] = body
         if self.spec.stream:

@@ -15,12 +15,19 @@ these is a config error when the target is loaded (so ``validate`` finds it).
 It returns a string, or a dict with ``output`` and optional ``tokens`` /
 ``input_tokens`` / ``output_tokens`` / ``cost_usd``, or promptfoo's
 ``tokenUsage {prompt, completion}`` / ``cost``; a promptfoo-style ``error`` is a failed call.
+A ``trajectory`` (a list of steps, ``llmeval.traces.steps``) is what the target did.
+
+When the target uses OpenTelemetry (its module imported ``opentelemetry``, or the model
+sets ``traces: otel``; ``traces: off`` disables it), each call runs inside a fresh
+trace and the spans it emits become the trajectory (``llmeval.traces.capture``),
+unless the target returned a ``trajectory`` itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import importlib.util
 import inspect
@@ -140,6 +147,18 @@ def _arguments(
 
 
 def _completion(value: Any, latency_ms: float, target: str) -> Completion:
+    """The Completion of a return value (its ``trajectory`` normalised, source target)."""
+    completion = _answer(value, latency_ms, target)
+    if isinstance(value, dict) and value.get("trajectory") is not None:
+        from dataclasses import replace
+
+        from llmeval.traces.steps import steps_from_target
+
+        return replace(completion, trajectory=steps_from_target(value["trajectory"]))
+    return completion
+
+
+def _answer(value: Any, latency_ms: float, target: str) -> Completion:
     # a target's return value enters llmeval here: repaired once (llmeval.text)
     if isinstance(value, str):
         return Completion(
@@ -177,6 +196,9 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyn
     """
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[Any] = loop.create_future()
+    # the caller's context variables travel with the call (as asyncio.to_thread does):
+    # the current OpenTelemetry span of the case among them
+    ctx = contextvars.copy_context()
 
     def settle(ok: bool, value: Any) -> None:
         if not fut.done():
@@ -185,7 +207,7 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyn
     def work() -> None:
         start = time.perf_counter()
         try:
-            value = fn(*args, **kwargs)
+            value = ctx.run(fn, *args, **kwargs)
             # timed here, in the target's own thread: the event loop may be busy elsewhere
             result: tuple[bool, Any] = (True, (value, (time.perf_counter() - start) * 1000.0))
         except BaseException as e:  # handed to the awaiting task
@@ -210,7 +232,27 @@ class PythonProvider:
             )
         self.is_async = inspect.iscoroutinefunction(self.fn)
 
+    def _traced(self) -> bool:
+        """Capture spans around the call: on request, or when the target uses OTel."""
+        mode = self.spec.traces
+        if mode == "off":
+            return False
+        return mode == "otel" or "opentelemetry.trace" in sys.modules
+
     async def complete(self, request: CompletionRequest) -> Completion:
+        if not self._traced():
+            return await self._call(request)
+        from dataclasses import replace
+
+        from llmeval.traces.capture import case_scope
+
+        with case_scope() as captured:
+            completion = await self._call(request)
+        if completion.trajectory or not captured.steps:
+            return completion  # what the target reported wins over its spans
+        return replace(completion, trajectory=captured.steps)
+
+    async def _call(self, request: CompletionRequest) -> Completion:
         args, kwargs = _arguments(self.fn, request, dict(self.spec.params))
         if self.is_async:
             start = time.perf_counter()
