@@ -62,6 +62,7 @@ COMPLETION_PATHS = (OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, APP_CHAT,
 class Reply:
     text: str = ""
     tool_calls: tuple[dict[str, Any], ...] = ()
+    trajectory: tuple[Any, ...] = ()  # the /app answer's own "steps" (http extract.trajectory)
 
     @classmethod
     def of(cls, value: Any) -> Reply:
@@ -71,7 +72,7 @@ class Reply:
             calls = []
             for i, c in enumerate(value.get("tool_calls") or ()):
                 calls.append({"id": c.get("id") or f"call_{i}", **c})
-            return cls(str(value.get("text", "")), tuple(calls))
+            return cls(str(value.get("text", "")), tuple(calls), tuple(value.get("trajectory") or ()))
         return cls(str(value))
 
 
@@ -864,11 +865,14 @@ def _app_answer(fake: FakeLLMServer, body: dict[str, Any], *, stream: bool) -> A
         events.append((None, {"done": True, "usage": {"in": n_in, "out": n_out}}))
         events.append((None, "[DONE]"))
         return SSE(tuple(events))
-    return {
+    answer = {
         "answer": {"text": reply.text},
         "usage": {"in": n_in, "out": n_out},
         "calls": [{"name": c["name"], "args": _args_object(c)} for c in reply.tool_calls],
     }
+    if reply.trajectory:
+        answer["steps"] = list(reply.trajectory)
+    return answer
 
 
 def _leak(fake: FakeLLMServer, answer: dict[str, Any], key: str) -> dict[str, Any]:

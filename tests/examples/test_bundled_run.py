@@ -50,8 +50,19 @@ def test_bundled_run_exits_0_with_only_the_documented_failures(bundled) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout)
     failed = {g["suite"]: set(g["failed_cases"]) for g in summary["summary"]["groups"]}
-    # the security suite runs against the hardened reference app: no failures
-    assert failed == {**{n: set(c) for n, c in EXPECTED_FAILURES.items()}, "security": set()}
+    # the security suite runs against the hardened reference app: no failures; the agent
+    # suite's rule-based planner has four known weaknesses (tests/traces/test_agent_pack.py)
+    agent = {
+        "status-lowercase-id",
+        "money-back-outside-window",
+        "money-back-eligible",
+        "status-and-policy-in-one-message",
+    }
+    assert failed == {
+        **{n: set(c) for n, c in EXPECTED_FAILURES.items()},
+        "security": set(),
+        "agent-support": agent,
+    }
     for group in summary["summary"]["groups"]:
         assert group["errors"] == 0 and group["skipped"] == 0, group["suite"]
 

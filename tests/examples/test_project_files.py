@@ -19,6 +19,9 @@ ASSERTION_TYPES = {
     "rouge-n", "bleu", "word-count", "latency", "cost", "llm-rubric", "factuality", "python",
     "rouge-l", "chrf", "f1", "exact-match", "json-schema", "classification", "pairwise",
     "no-pii", "no-leak", "refusal", "moderation",
+    # promptfoo's agent assertions, over the case trajectory (suites/agent-support.yaml)
+    "trajectory:tool-used", "trajectory:tool-sequence", "trajectory:tool-args-match",
+    "trajectory:step-count", "trajectory:goal-success",
 }  # fmt: skip
 SUITE_KEYS = {"name", "description", "prompt", "prompts", "models", "dataset", "defaults",
               "cases", "min_pass_rate", "gate", "redact"}  # fmt: skip
