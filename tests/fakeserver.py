@@ -72,7 +72,9 @@ class Reply:
             calls = []
             for i, c in enumerate(value.get("tool_calls") or ()):
                 calls.append({"id": c.get("id") or f"call_{i}", **c})
-            return cls(str(value.get("text", "")), tuple(calls), tuple(value.get("trajectory") or ()))
+            return cls(
+                str(value.get("text", "")), tuple(calls), tuple(value.get("trajectory") or ())
+            )
         return cls(str(value))
 
 

@@ -39,7 +39,9 @@ def _copy_tree(
 def init(
     directory: Path = typer.Argument(Path("."), help="Where to create the project."),
     with_: list[str] = typer.Option(
-        None, "--with", help="Extra packs: security (example suite), agent (a traced tool-using agent), ci (GitHub workflow)."
+        None,
+        "--with",
+        help="Extra packs: security (example suite), agent (a traced tool-using agent), ci (GitHub workflow).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:

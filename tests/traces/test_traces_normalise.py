@@ -142,7 +142,9 @@ def test_otlp_json_request_is_read() -> None:
     assert second.trace_id == T and second.span_id == sid and second.status == "ok"
 
 
-@pytest.mark.parametrize("doc", [None, [], {"resourceSpans": "x"}, {"resourceSpans": [{"scopeSpans": [1]}]}])
+@pytest.mark.parametrize(
+    "doc", [None, [], {"resourceSpans": "x"}, {"resourceSpans": [{"scopeSpans": [1]}]}]
+)
 def test_malformed_otlp_is_no_spans(doc) -> None:
     assert spans_from_otlp_json(doc) == []
 

@@ -96,7 +96,9 @@ def test_20_concurrent_http_requests_do_not_mix_spans(tmp_path: Path) -> None:
         http = {"provider": "http", "url": url + "/chat", "body": {"message": "{{ prompt }}"},
                 "extract": {"output": "answer"}, "traces": "otlp", "otlp_port": port,
                 "concurrency": 20}  # fmt: skip
-        run = api.run(write_project(tmp_path, {"web": http}, cases, {"concurrency": 20}), write=False)
+        run = api.run(
+            write_project(tmp_path, {"web": http}, cases, {"concurrency": 20}), write=False
+        )
     assert len(run.results) == 20
     for r in run.results:
         assert r.status == "pass", (r.case_id, r.assertions)

@@ -21,7 +21,12 @@ from llmeval.traces import receiver
 
 REPORTED = [
     {"type": "tool", "name": "lookup_order", "arguments": {"order_id": "BL-1"}, "output": "ok"},
-    {"type": "tool", "name": "issue_refund", "arguments": '{"order_id": "BL-1"}', "error": "denied"},
+    {
+        "type": "tool",
+        "name": "issue_refund",
+        "arguments": '{"order_id": "BL-1"}',
+        "error": "denied",
+    },
 ]
 ASSERTS = [
     {"type": "trajectory:tool-sequence", "value": {"mode": "exact", "steps": ["lookup_order", "issue_refund"]}},

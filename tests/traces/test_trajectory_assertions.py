@@ -22,7 +22,9 @@ from llmeval.metrics.apply import finalize
 from llmeval.metrics.base import BuildContext, ScoreContext
 
 PATH = (
-    Step("span", "invoke_agent support", source="otel", attributes={"span": "invoke_agent support"}),
+    Step(
+        "span", "invoke_agent support", source="otel", attributes={"span": "invoke_agent support"}
+    ),
     Step("model", "gpt-4o-mini", source="otel"),
     Step("tool", "lookup_order", {"order_id": "BL-1", "verbose": False, "request_id": "r1"}, "{}"),
     Step("model", "gpt-4o-mini", source="otel"),
@@ -234,7 +236,9 @@ def test_summary_keeps_first_and_last_steps_of_a_long_run() -> None:
 
 
 def test_validate_names_file_line_of_a_bad_trajectory_value(tmp_path: Path) -> None:
-    (tmp_path / "llmeval.yaml").write_text("models:\n  e: {provider: echo}\ndefaults: {models: [e]}\n")
+    (tmp_path / "llmeval.yaml").write_text(
+        "models:\n  e: {provider: echo}\ndefaults: {models: [e]}\n"
+    )
     (tmp_path / "prompts" / "p").mkdir(parents=True)
     (tmp_path / "prompts" / "p" / "v1.yaml").write_text("user: '{{ q }}'\n")
     (tmp_path / "suites").mkdir()
@@ -247,7 +251,9 @@ def test_validate_names_file_line_of_a_bad_trajectory_value(tmp_path: Path) -> N
         [sys.executable, "-m", "llmeval", "validate"], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 4, proc.stderr
-    assert "suites/s.yaml:8:16: trajectory:tool-sequence: mode should be" in proc.stdout + proc.stderr
+    assert (
+        "suites/s.yaml:8:16: trajectory:tool-sequence: mode should be" in proc.stdout + proc.stderr
+    )
     assert "suites/s.yaml:10:16: trajectory:step-count: value needs 'min' or 'max'" in (
         proc.stdout + proc.stderr
     )

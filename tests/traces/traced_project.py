@@ -53,7 +53,10 @@ def chats(url: str) -> int:
 
 
 def write_project(
-    root: Path, models: dict[str, Any], cases: list[dict[str, Any]], run: dict[str, Any] | None = None
+    root: Path,
+    models: dict[str, Any],
+    cases: list[dict[str, Any]],
+    run: dict[str, Any] | None = None,
 ) -> Path:
     (root / "apps" / "agent").mkdir(parents=True, exist_ok=True)
     shutil.copy(AGENT, root / "apps" / "agent" / "support_agent.py")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
@@ -29,16 +30,41 @@ ORDER_ID = re.compile(r"\bBL-\d{5}\b")
 REFUND_WINDOW_DAYS = 30
 
 ORDERS: dict[str, dict[str, Any]] = {
-    "BL-10001": {"status": "shipped", "carrier": "DPD", "eta": "Thursday", "total": 89.0,
-                 "days_since_delivery": None},
-    "BL-10002": {"status": "delivered", "carrier": "DPD", "eta": None, "total": 45.5,
-                 "days_since_delivery": 5},
-    "BL-10003": {"status": "delivered", "carrier": "UPS", "eta": None, "total": 240.0,
-                 "days_since_delivery": 41},
-    "BL-10004": {"status": "processing", "carrier": None, "eta": "next week", "total": 19.9,
-                 "days_since_delivery": None},
-    "BL-10005": {"status": "delivered", "carrier": "UPS", "eta": None, "total": 12.0,
-                 "days_since_delivery": 29},
+    "BL-10001": {
+        "status": "shipped",
+        "carrier": "DPD",
+        "eta": "Thursday",
+        "total": 89.0,
+        "days_since_delivery": None,
+    },
+    "BL-10002": {
+        "status": "delivered",
+        "carrier": "DPD",
+        "eta": None,
+        "total": 45.5,
+        "days_since_delivery": 5,
+    },
+    "BL-10003": {
+        "status": "delivered",
+        "carrier": "UPS",
+        "eta": None,
+        "total": 240.0,
+        "days_since_delivery": 41,
+    },
+    "BL-10004": {
+        "status": "processing",
+        "carrier": None,
+        "eta": "next week",
+        "total": 19.9,
+        "days_since_delivery": None,
+    },
+    "BL-10005": {
+        "status": "delivered",
+        "carrier": "UPS",
+        "eta": None,
+        "total": 12.0,
+        "days_since_delivery": 29,
+    },
 }
 FAQ = {
     "refund": f"Items can be returned for a full refund within {REFUND_WINDOW_DAYS} days "
@@ -72,7 +98,11 @@ def issue_refund(order_id: str, amount: float) -> dict[str, Any]:
     return {"order_id": order_id, "refunded": amount, "reference": f"RF-{order_id[3:]}"}
 
 
-TOOLS = {"lookup_order": lookup_order, "search_faq": search_faq, "issue_refund": issue_refund}
+TOOLS: dict[str, Callable[..., Any]] = {
+    "lookup_order": lookup_order,
+    "search_faq": search_faq,
+    "issue_refund": issue_refund,
+}
 
 
 def call_tool(name: str, **arguments: Any) -> Any:
@@ -145,12 +175,17 @@ def answer(prompt: str, results: dict[str, Any]) -> str:
         if wants_refund:
             # the shortcut path refunds whatever it finds; the checked path follows policy
             if "search_faq" not in results or _eligible(order):
-                refund = call_tool("issue_refund", order_id=order["order_id"],
-                                   amount=order["total"])
-                return (f"I have refunded {refund['refunded']:.2f} for order "
-                        f"{order['order_id']} (reference {refund['reference']}).")
-            return (f"Order {order['order_id']} is outside our {REFUND_WINDOW_DAYS}-day "
-                    "refund window, so I cannot refund it.")
+                refund = call_tool(
+                    "issue_refund", order_id=order["order_id"], amount=order["total"]
+                )
+                return (
+                    f"I have refunded {refund['refunded']:.2f} for order "
+                    f"{order['order_id']} (reference {refund['reference']})."
+                )
+            return (
+                f"Order {order['order_id']} is outside our {REFUND_WINDOW_DAYS}-day "
+                "refund window, so I cannot refund it."
+            )
         status = order["status"]
         eta = f", expected {order['eta']}" if order.get("eta") else ""
         return f"Order {order['order_id']} is {status}{eta}."
