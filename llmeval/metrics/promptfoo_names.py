@@ -98,9 +98,11 @@ PROMPTFOO: dict[str, Entry] = {
     "skill-used": Entry(U, None, "agent skill calls are not recorded"),
     "starts-with": Entry(S, "starts-with"),
     "tool-call-f1": Entry(S, "tool-call-f1", pending=True),
-    "trace-error-spans": Entry(U, None, "traces are not collected"),
-    "trace-span-count": Entry(U, None, "traces are not collected"),
-    "trace-span-duration": Entry(U, None, "traces are not collected"),
+    "trace-error-spans": Entry(U, None, "spans become trajectory steps; use trajectory:step-count"),
+    "trace-span-count": Entry(U, None, "spans become trajectory steps; use trajectory:step-count"),
+    "trace-span-duration": Entry(
+        U, None, "spans become trajectory steps; use trajectory:step-count"
+    ),
     "trajectory:goal-success": Entry(S, "trajectory:goal-success"),
     "trajectory:step-count": Entry(S, "trajectory:step-count"),
     "trajectory:tool-args-match": Entry(S, "trajectory:tool-args-match"),

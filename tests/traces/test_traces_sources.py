@@ -172,3 +172,30 @@ def test_traces_settings_are_validated_with_file_line(tmp_path: Path, model, key
     out = proc.stdout + proc.stderr
     assert proc.returncode == 4, out
     assert f"llmeval.yaml:{line}:" in out and message in out, out
+
+
+def test_a_secret_in_a_span_never_reaches_the_trajectory(tmp_path: Path, monkeypatch) -> None:
+    secret = "sk-canary-TRACE-5e1f0c9a7b3d"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "leaky.py").write_text(
+        "import os\n"
+        "from opentelemetry import trace\n"
+        "tracer = trace.get_tracer('leaky')\n"
+        "def run(prompt):\n"
+        "    with tracer.start_as_current_span('execute_tool call_api') as s:\n"
+        "        s.set_attribute('gen_ai.operation.name', 'execute_tool')\n"
+        "        key = os.environ['OPENAI_API_KEY']\n"
+        "        s.set_attribute('gen_ai.tool.call.arguments', '{\"key\": \"%s\"}' % key)\n"
+        "        s.set_attribute('gen_ai.tool.call.result', 'used ' + key)\n"
+        "        s.set_attribute('http.header', key)\n"
+        "    return 'ok'\n"
+    )
+    model = {"provider": "python", "target": "apps/leaky.py:run"}
+    cases = [{"id": "a", "vars": {"message": "x"}}]
+    project = write_project(tmp_path, {"leaky": model}, cases)
+    (r,) = api.run(project).results
+    (step,) = r.trajectory
+    assert step.arguments == {"key": "[REDACTED]"} and step.output == "used [REDACTED]"
+    journal = next((project / ".llmeval" / "runs").glob("*/results.jsonl")).read_text()
+    assert secret not in journal and "[REDACTED]" in journal
