@@ -335,10 +335,16 @@ def _comparison_reasons(
     return out
 
 
-def _floor(g: GroupSummary, pol: GatePolicy, compared: bool) -> list[Reason]:
+def pass_rate_floor(g: GroupSummary, pol: GatePolicy, compared: bool) -> float | None:
+    """The pass rate a group must reach (the report shows it when the gate passes)."""
     floor = g.min_pass_rate if g.min_pass_rate is not None else pol.min_pass_rate
     if floor is None and not compared:
         floor = 1.0  # no baseline for this suite: every case must pass
+    return floor
+
+
+def _floor(g: GroupSummary, pol: GatePolicy, compared: bool) -> list[Reason]:
+    floor = pass_rate_floor(g, pol, compared)
     rate = g.pass_rate
     if floor is None or rate is None or rate >= floor - _EPS:
         return []
