@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from llmeval.analysis.gate import Verdict
 from llmeval.domain.record import CaseResult
-from llmeval.report import html_payload, html_view
+from llmeval.report import html_payload, html_reasons, html_view
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -55,16 +55,42 @@ def marker(ch: str) -> str:
     return f"⟨U+{ord(ch):04X}⟩"
 
 
-def visible(value: Any) -> Markup:
-    """Escape a value for HTML and show invisible characters as marked code points."""
+# Where an id may wrap: after these separators, never inside a word (the page's CSS
+# has no ``overflow-wrap: anywhere`` on ids). report.js has the same rule (BREAK_AFTER).
+_BREAK_AFTER = re.compile(r"([-/_.@])")
+# In free text (reasons, notes) spaces and hyphens already wrap; ids inside it may also
+# wrap after / _ @ and a dot before a letter (not the one in "0.25").
+_TEXT_BREAK_AFTER = re.compile(r"([/_@]|\.(?=[A-Za-z]))")
+
+
+def visible(value: Any, breaks: re.Pattern[str] | None = None) -> Markup:
+    """Escape a value for HTML and show invisible characters as marked code points.
+
+    ``breaks``: a ``<wbr>`` goes after each match. It is inserted into the already
+    escaped text (entities hold none of ``-/_.@``), so the value stays data."""
     text = "" if value is None else str(value)
     out, last = [], 0
+
+    def plain(segment: str) -> Markup:
+        escaped = str(escape(segment))
+        return Markup(breaks.sub(r"\1<wbr>", escaped) if breaks else escaped)
+
     for m in INVISIBLE.finditer(text):
-        out.append(escape(text[last : m.start()]))
+        out.append(plain(text[last : m.start()]))
         out.append(Markup('<span class="cc">%s</span>') % marker(m.group()))
         last = m.end()
-    out.append(escape(text[last:]))
+    out.append(plain(text[last:]))
     return Markup("").join(out)
+
+
+def ident(value: Any) -> Markup:
+    """An id (case, suite, model, prompt, run): escaped, breakable only at separators."""
+    return visible(value, _BREAK_AFTER)
+
+
+def prose(value: Any) -> Markup:
+    """Free text that names ids (a reason, a note): wraps at spaces and in its ids."""
+    return visible(value, _TEXT_BREAK_AFTER)
 
 
 def embed_json(value: Any) -> str:
@@ -124,6 +150,8 @@ def _environment() -> Any:
     )
     env.filters.update(
         vis=visible,
+        id=ident,
+        txt=prose,
         urlq=lambda s: quote(str(s), safe=""),
         pct=_pct,
         num=_num,
@@ -187,10 +215,10 @@ def render_html(
         totals = {**computed["totals"], **{k: v for k, v in given.items() if v is not None}}
         groups = groups or computed["groups"]
     payload = html_payload.build_rows(results, comparison)
+    keys = html_payload.make_keys(results)
     if comparison:
-        attention = html_view.attention_with_baseline(comparison, payload.first_key)
+        attention = html_view.attention_with_baseline(comparison, payload.first_key, results)
     else:
-        keys = html_payload.make_keys(results)
         attention = html_view.attention_without_baseline(results, keys)
     head = html_view.header(meta)
     data = {
@@ -208,6 +236,8 @@ def render_html(
             title=f"llmeval · {head['run_id']}" if head["run_id"] else "llmeval report",
             head=head,
             verdict=html_view.verdict(verdict),
+            checks=html_reasons.gate_checks(groups, meta.get("policies"), comparison),
+            skipped=html_reasons.skipped(results, keys),
             cards=html_view.cards(totals, comparison),
             attention=attention,
             comparison=comparison,

@@ -3,7 +3,8 @@
 Size policy (keeps a 10,000-case report bounded):
 
 - every free-text field (output, expected, baseline output, prompt messages, vars,
-  assertion reasons and details, error message) is shown in the page cut to
+  assertion reasons and details, error message, tool-call arguments, trajectory step
+  arguments, outputs and errors) is shown in the page cut to
   ``PREVIEW_CHARS`` until the reader clicks "show full text";
 - the full text is embedded up to ``FIELD_CAP`` characters per field, while a
   report-wide budget of ``EXTRA_BUDGET`` characters beyond the previews lasts. The
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmeval.domain.record import CaseResult
+from llmeval.domain.record import AssertionResult, CaseResult
 
 PREVIEW_CHARS = 4096
 FIELD_CAP = 65536
@@ -163,23 +164,72 @@ def _add_texts(row: dict[str, Any], r: CaseResult, budget: _Budget, texts: _Text
     if r.vars:
         row["v"] = clip(as_text(r.vars), budget)
     if r.messages:
-        row["ms"] = [
-            [str(m.get("role", "")), texts.ref(str(m.get("content", "")), budget)]
-            for m in r.messages
+        row["ms"] = [_message(m, budget, texts) for m in r.messages]
+    if r.tool_calls:
+        row["tc"] = [
+            _call(c.name, c.arguments, c.raw_arguments, c.id, budget) for c in r.tool_calls
         ]
-    row["a"] = [
-        [
-            a.type,
-            a.passed,
-            a.score,
-            clip(a.reason, budget),
-            clip(as_text(a.details), budget) if a.details else None,
-            a.metric,
-            a.weight,
-            a.status,
+    if r.trajectory:
+        row["tj"] = [
+            [
+                s.type,
+                s.name,
+                clip(as_text(s.arguments), budget),
+                clip(s.output, budget),
+                clip(s.error, budget),
+                s.duration_ms,
+                s.source,
+            ]
+            for s in r.trajectory
         ]
-        for a in r.assertions
+    row["a"] = [_assertion(a, budget) for a in r.assertions]
+
+
+def _assertion(a: AssertionResult, budget: _Budget) -> list[Any]:
+    out = [
+        a.type,
+        a.passed,
+        a.score,
+        clip(a.reason, budget),
+        clip(as_text(a.details), budget) if a.details else None,
+        a.metric,
+        a.weight,
+        a.status,
     ]
+    if a.turn is not None:
+        out.append(a.turn)  # only conversations carry it: most rows stay 8 long
+    return out
+
+
+def _call(name: Any, args: Any, raw: Any, call_id: Any, budget: _Budget) -> list[Any]:
+    """``[name, arguments JSON, raw argument text, id]``; trailing empties dropped."""
+    out = [str(name or ""), clip(as_text(args), budget), clip(raw, budget), str(call_id or "")]
+    while out and out[-1] in (None, ""):
+        out.pop()
+    return out
+
+
+def _message(m: Mapping[str, Any], budget: _Budget, texts: _Texts) -> list[Any]:
+    """``[role, text index, tool calls?, tool_call_id?]`` (the optional part only when
+    set: a plain prompt's messages stay two long)."""
+    content = m.get("content")
+    text = content if isinstance(content, str) else (as_text(content) or "")
+    out: list[Any] = [str(m.get("role", "")), texts.ref(text, budget)]
+    calls = m.get("tool_calls") or ()
+    call_id = m.get("tool_call_id")
+    if calls or call_id is not None:
+        out.append(
+            [
+                _call(
+                    c.get("name"), c.get("arguments"), c.get("raw_arguments"), c.get("id"), budget
+                )
+                for c in calls
+                if isinstance(c, Mapping)
+            ]
+        )
+    if call_id is not None:
+        out.append(str(call_id))
+    return out
 
 
 def _removed_row(c: Mapping[str, Any], budget: _Budget) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from llmeval.analysis.gate import Verdict
 from llmeval.domain.record import CaseResult
+from llmeval.report import html_reasons
 from llmeval.report.html_payload import BaseKey
 
 LIST_LIMIT = 50  # rows per attention list; the rest is one filter click away
@@ -112,14 +113,26 @@ def heat(rate: Any) -> int:
 
 
 def attention_with_baseline(
-    comparison: Mapping[str, Any], keys: Mapping[BaseKey, str]
+    comparison: Mapping[str, Any],
+    keys: Mapping[BaseKey, str],
+    results: Sequence[CaseResult] = (),
 ) -> list[dict[str, Any]]:
-    def link(c: Mapping[str, Any]) -> str | None:
+    # a case's repeats are one comparison row: its reasons are those of a failing repeat
+    shown: dict[BaseKey, CaseResult] = {}
+    for r in results:
+        bk = (r.suite, r.case_id, r.model, r.prompt)
+        if bk not in shown or (shown[bk].status == "pass" and r.status != "pass"):
+            shown[bk] = r
+
+    def base_key(c: Mapping[str, Any]) -> BaseKey:
         fields = ("suite", "case_id", "model", "prompt")
         s, i, m, p = (str(c.get(f, "")) for f in fields)
-        return keys.get((s, i, m, p))
+        return (s, i, m, p)
 
-    cases = [dict(c, key=link(c)) for c in comparison.get("cases") or ()]
+    cases = [
+        dict(c, key=keys.get(base_key(c)), why=html_reasons.why(shown.get(base_key(c))))
+        for c in comparison.get("cases") or ()
+    ]
     failing = ("fail", "error")
     spec = [
         ("regressions", "Regressions", "regressed", lambda c: c.get("change") == "regressed"),
@@ -179,18 +192,9 @@ def _result_item(r: CaseResult, key: str) -> dict[str, Any]:
         "prompt": r.prompt,
         "cand_status": r.status,
         "cand_score": r.score,
-        "reason": _first_failure(r),
+        "why": html_reasons.why(r),
         "key": key,
     }
-
-
-def _first_failure(r: CaseResult) -> str:
-    if r.error:
-        return f"{r.error.kind}: {r.error.message}"[:300]
-    for a in r.assertions:
-        if a.passed is not True:
-            return f"{a.type}: {a.reason}"[:300]
-    return ""
 
 
 def _list(ident: str, title: str, items: list, filt: str, open_: bool = True) -> dict[str, Any]:

@@ -79,13 +79,15 @@ class OpenReport:
 def open_report(browser: Any, tmp_path: Path) -> Iterator[Callable[..., OpenReport]]:
     contexts: list[Any] = []
 
-    def _open(html: str, fragment: str = "", color_scheme: str = "light") -> OpenReport:
+    def _open(
+        html: str, fragment: str = "", color_scheme: str = "light", width: int = 1300
+    ) -> OpenReport:
         from llmeval.report.html import write_report
 
         path = write_report(tmp_path / f"report-{len(contexts)}.html", html)
         url = path.resolve().as_uri()
         ctx = browser.new_context(
-            color_scheme=color_scheme, viewport={"width": 1300, "height": 900}
+            color_scheme=color_scheme, viewport={"width": width, "height": 900}
         )
         contexts.append(ctx)
         page = ctx.new_page()

@@ -192,3 +192,104 @@ def verdict_of(gate: dict) -> object:
     if gate.get("passed"):
         return Verdict("passed", 0)
     return Verdict("failed", 1, tuple(Reason("test", str(r)) for r in gate.get("reasons", ())))
+
+
+LONG_SUITE = "customer-support-regression/billing_and_invoicing"
+LONG_MODEL = "gpt-4o-mini-2024-07-18.finetuned@support-team"
+LONG_PROMPT = "support-agent-system-prompt@v12"
+LONG_CASE = "refund-window-for-international-orders-with-partial-shipment_and_store_credit"
+
+
+def long_ids_run() -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
+    """Long ids everywhere and one critical regression whose candidate fails two
+    assertions and errors a third, against a baseline."""
+    from llmeval.domain.record import ErrorInfo
+
+    ids = {"suite": LONG_SUITE, "model": LONG_MODEL, "prompt": LONG_PROMPT}
+    regressed = result(
+        LONG_CASE,
+        status="fail",
+        score=0.0,
+        output="Refunds for internationalization-affected orders take 14 days.",
+        assertions=(
+            AssertionResult("icontains", "fail", 0.0, "output does not contain '30 days'"),
+            AssertionResult("regex", "fail", 0.0, 'output does not match regex "(?i)store credit"'),
+            AssertionResult(
+                "python", "error", None, "scorer raised KeyError: 'crm_id'", kind="scorer"
+            ),
+            AssertionResult("latency", "pass", 1.0, "420 ms <= 2000 ms"),
+        ),
+        error=None,
+        **ids,
+    )
+    errored = result(
+        "shipping-estimate-for-remote-islands_and_po-boxes",
+        status="error",
+        score=None,
+        output=None,
+        error=ErrorInfo("target", "KeyError: 'crm_id' in apps/support_agent.py:handle"),
+        **ids,
+    )
+    ok = [result(f"internationalization-case-{i:02d}_long-identifier.v2", **ids) for i in range(6)]
+    results = [regressed, errored, *ok]
+    changes = [
+        case_change(regressed, "regressed", "Refunds take 30 days.", critical=True),
+        case_change(errored, "errored", "Two weeks."),
+        *(case_change(r, "unchanged", r.output) for r in ok),
+    ]
+    m = meta(
+        run_id="candidate-run_2024-11-27T04.00.00_pull-request-4242",
+        models={LONG_MODEL: {"provider": "openai", "model": "gpt-4o-mini"}},
+        prompts={LONG_PROMPT: "0123456789abcdef"},
+    )
+    comp = comparison(
+        changes,
+        base={"run_id": "baseline-run_2024-11-20T04.00.00_main", "label": "main@nightly"},
+        cand={"run_id": m["run_id"], "label": "pull-request-4242/feature_refunds"},
+    )
+    return results, m, comp
+
+
+def agent_result(payload: str = "<script>alert(1)</script>") -> CaseResult:
+    """A tool loop over two turns: tool calls, a trajectory and the whole history, with
+    ``payload`` in a tool argument, a tool output and a message."""
+    from llmeval.domain.tools import ToolCall
+    from llmeval.domain.trajectory import Step
+
+    call = ToolCall("lookup_order", {"order_id": "A-17", "note": payload}, id="call_1")
+    bad = ToolCall("refund", None, id="call_2", raw_arguments='{"amount": 12,' + payload)
+    return result(
+        "agent-refund",
+        suite="agent",
+        prompt="agent@v1",
+        status="fail",
+        score=0.5,
+        output="Your refund of $12 is on its way.",
+        tool_calls=(call, bad),
+        trajectory=(
+            Step("model", "gpt-mini", output="calling lookup_order", duration_ms=12.0),
+            Step(
+                "tool",
+                "lookup_order",
+                arguments={"order_id": "A-17", "note": payload},
+                output=f"order A-17: 1 mug {payload}",
+                duration_ms=3.5,
+            ),
+            Step("tool", "refund", error=f"ValueError: bad amount {payload}", source="otel"),
+        ),
+        messages=(
+            {"role": "system", "content": "You are a support agent with tools."},
+            {"role": "user", "content": "Where is my order A-17?"},
+            {"role": "assistant", "content": "", "tool_calls": [call.to_json()]},
+            {"role": "tool", "content": f"order A-17: 1 mug {payload}", "tool_call_id": "call_1"},
+            {"role": "assistant", "content": "It shipped yesterday."},
+            {"role": "user", "content": f"Refund it please {payload}"},
+            {"role": "assistant", "content": "Your refund of $12 is on its way."},
+        ),
+        assertions=(
+            AssertionResult("tool-call", "pass", 1.0, "called lookup_order", turn=0),
+            AssertionResult("icontains", "pass", 1.0, "found 'shipped'", turn=0),
+            AssertionResult("not-icontains", "fail", 0.0, f"found {payload}", turn=1),
+            AssertionResult("trajectory:step-count", "pass", 1.0, "3 steps <= 5"),
+        ),
+    )

@@ -33,23 +33,37 @@
   // Plain-string form, for places that cannot hold markup (options, SVG text).
   function visStr(s) { return String(s == null ? '' : s).replace(INVIS, marker); }
   // Appends text to parent; invisible characters become marked spans, http(s) URLs
-  // become links when asked. Nothing here ever parses HTML.
-  function addText(parent, s, links) {
+  // become links when asked, ids (breaks) may wrap only after a separator (a <wbr>
+  // element, as html.py's |id filter does). Nothing here ever parses HTML.
+  function addText(parent, s, links, breaks) {
     s = String(s == null ? '' : s);
     var last = 0, m;
     INVIS.lastIndex = 0;
     while ((m = INVIS.exec(s)) !== null) {
-      addSegment(parent, s.slice(last, m.index), links);
+      addSegment(parent, s.slice(last, m.index), links, breaks);
       var span = el('span', 'cc', marker(m[0]));
       span.title = 'invisible character ' + marker(m[0]);
       parent.appendChild(span);
       last = m.index + m[0].length;
     }
-    addSegment(parent, s.slice(last), links);
+    addSegment(parent, s.slice(last), links, breaks);
     return parent;
   }
-  function addSegment(parent, s, links) {
+  function addId(parent, s) { return addText(parent, s, false, true); }
+  var BREAK_AFTER = /[-\/_.@]/g;
+  function addBreakable(parent, s) {
+    var last = 0, m;
+    BREAK_AFTER.lastIndex = 0;
+    while ((m = BREAK_AFTER.exec(s)) !== null) {
+      parent.appendChild(document.createTextNode(s.slice(last, m.index + 1)));
+      parent.appendChild(document.createElement('wbr'));
+      last = m.index + 1;
+    }
+    if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
+  }
+  function addSegment(parent, s, links, breaks) {
     if (!s) return;
+    if (breaks) { addBreakable(parent, s); return; }
     if (!links) { parent.appendChild(document.createTextNode(s)); return; }
     var last = 0, m;
     URLS.lastIndex = 0;
@@ -190,6 +204,8 @@
         T(r.o).text || '', T(r.e).text || '', T(r.v).text || '', T(baseOut(r)).text || ''];
       if (r.er) parts.push(r.er[0], T(r.er[1]).text || '');
       (r.a || []).forEach(function (a) { parts.push(a[0], T(a[3]).text || ''); });
+      (r.tc || []).forEach(function (c) { parts.push(c[0], T(c[1]).text || '', T(c[2]).text || ''); });
+      (r.tj || []).forEach(function (s) { parts.push(s[1], T(s[2]).text || '', T(s[4]).text || ''); });
       return parts.join('\n').slice(0, 200000).toLowerCase();
     });
   }
@@ -259,34 +275,41 @@
     var tr = document.createElement('tr');
     trRow.set(tr, r);
     if (current && current.k === r.k) tr.className = 'sel';
-    var td = el('td');
+    var td = cell('Status');
     td.appendChild(badge('st st-' + String(r.st).replace(/[^a-z_]/g, ''), visStr(r.st)));
     tr.appendChild(td);
     if (HAS_BASE) {
-      td = el('td');
+      td = cell('Vs baseline');
       if (r.ch) td.appendChild(badge('st ch-' + String(r.ch).replace(/[^a-z_]/g, ''), visStr(r.ch)));
       if (r.cr) { td.appendChild(document.createTextNode(' ')); td.appendChild(badge('tag crit', 'critical')); }
       tr.appendChild(td);
     }
-    td = el('td', 'cid');
+    td = cell('Case', 'cid');
     var a = el('a');
     a.href = caseHash(r.k);
-    addText(a, r.c);
+    addId(a, r.c);
     td.appendChild(a);
     tr.appendChild(td);
-    tr.appendChild(addText(el('td'), r.s));
-    tr.appendChild(addText(el('td'), r.m));
-    tr.appendChild(addText(el('td'), r.p));
+    tr.appendChild(addId(cell('Suite'), r.s));
+    tr.appendChild(addId(cell('Model'), r.m));
+    tr.appendChild(addId(cell('Prompt'), r.p));
     var sc = fmtScore(r.sc);
     if (HAS_BASE && typeof r.bsc === 'number' && typeof r.sc === 'number' && r.sc !== r.bsc) {
       sc += ' (' + (r.sc > r.bsc ? '+' : '') + (r.sc - r.bsc).toFixed(2) + ')';
     }
-    tr.appendChild(el('td', 'num', sc));
-    tr.appendChild(el('td', 'num', fmtMs(r.l)));
-    tr.appendChild(el('td', 'num', fmtUsd(r.$)));
+    tr.appendChild(cell('Score', 'num', sc));
+    tr.appendChild(cell('Latency', 'num', fmtMs(r.l)));
+    tr.appendChild(cell('Cost', 'num', fmtUsd(r.$)));
     var out = r.er ? r.er[0] + ': ' + (T(r.er[1]).text || '') : (T(r.o).text || '');
-    tr.appendChild(addText(el('td', 'out'), out.slice(0, 240).replace(/\s+/g, ' ')));
+    if (!out && r.tc) out = r.tc.map(function (c) { return c[0] + '(' + (T(c[1]).text || T(c[2]).text || '') + ')'; }).join(' ');
+    tr.appendChild(addText(cell('Output', 'out'), out.slice(0, 240).replace(/\s+/g, ' ')));
     return tr;
+  }
+  // A table cell that, on a phone, is a "label: value" line of a stacked card.
+  function cell(label, cls, text) {
+    var td = el('td', cls, text);
+    td.setAttribute('data-label', label);
+    return td;
   }
 
   function renderPager(start, end, pages) {
@@ -418,10 +441,10 @@
     return grid;
   }
 
-  function fact(parent, k, v) {
+  function fact(parent, k, v, isId) {
     var f = el('div', 'fact');
     f.appendChild(el('div', 'k', k));
-    addText(f.appendChild(el('div', 'v')), v);
+    addText(f.appendChild(el('div', 'v')), v, false, !!isId);
     parent.appendChild(f);
   }
 
@@ -472,25 +495,35 @@
     if (exp != null) { section(body, 'Expected').appendChild(textBlock(r.e, null, true)); }
   }
 
-  function assertionsSection(body, r) {
-    var s = section(body, 'Assertions (' + (r.a || []).length + ')');
-    if (!r.a || !r.a.length) { s.appendChild(el('p', 'muted', 'No assertions.')); return; }
-    var table = el('table', 'compact asserts');
+  function assertionsSection(body, r, perTurn) {
+    var all = r.a || [];
+    var whole = perTurn ? all.filter(function (a) { return !perTurn.has(a); }) : all;
+    var title = perTurn && whole.length !== all.length
+      ? 'Assertions on the whole case (' + whole.length + ' of ' + all.length + ')'
+      : 'Assertions (' + all.length + ')';
+    var s = section(body, title);
+    if (!all.length) { s.appendChild(el('p', 'muted', 'No assertions.')); return; }
+    if (!whole.length) { s.appendChild(el('p', 'muted', 'Every assertion scored one turn: see the conversation.')); return; }
+    s.appendChild(assertTable(whole));
+  }
+  function assertTable(list) {
+    var table = el('table', 'compact asserts stack');
     var head = el('tr');
     ['Result', 'Assertion', 'Score', 'Reason'].forEach(function (h) { head.appendChild(el('th', null, h)); });
     table.appendChild(el('thead')).appendChild(head);
     var tb = table.appendChild(el('tbody'));
-    r.a.forEach(function (a) {
+    list.forEach(function (a) {
       var tr = tb.appendChild(el('tr'));
       var res = a[7] || (a[1] === true ? 'pass' : a[1] === false ? 'fail' : 'skipped');
       res = String(res).replace(/[^a-z_]/g, '');
-      tr.appendChild(el('td')).appendChild(badge('st st-' + res, res));
-      var tdType = addText(el('td', 'mono'), a[0]);
+      tr.appendChild(cell('Result')).appendChild(badge('st st-' + res, res));
+      var tdType = addId(cell('Assertion', 'mono'), a[0]);
+      if (typeof a[8] === 'number') tdType.appendChild(el('span', 'tag', 'turn ' + (a[8] + 1)));
       if (a[5]) { tdType.appendChild(document.createTextNode(' ')); addText(tdType.appendChild(el('span', 'muted')), '\u2192 ' + a[5]); }
       if (typeof a[6] === 'number' && a[6] !== 1) tdType.appendChild(el('span', 'muted', ' \u00D7' + a[6]));
       tr.appendChild(tdType);
-      tr.appendChild(el('td', 'num', fmtScore(a[2])));
-      var td = tr.appendChild(el('td', 'reason'));
+      tr.appendChild(cell('Score', 'num', fmtScore(a[2])));
+      var td = tr.appendChild(cell('Reason', 'reason'));
       var reason = T(a[3]).text;
       if (JUDGE_TYPES.test(a[0]) && reason) {
         var j = td.appendChild(el('div', 'judge'));
@@ -505,7 +538,7 @@
         det.appendChild(textBlock(pretty(a[4]), null, false));
       }
     });
-    s.appendChild(table);
+    return table;
   }
 
   function renderDetail(r) {
@@ -513,17 +546,17 @@
     body.textContent = '';
     var title = $('detail-title');
     title.textContent = '';
-    addText(title, r.c);
+    addId(title, r.c);
     var badges = body.appendChild(el('div', 'badges'));
     badges.appendChild(badge('st st-' + String(r.st).replace(/[^a-z_]/g, ''), visStr(r.st)));
     if (r.ch) badges.appendChild(badge('st ch-' + String(r.ch).replace(/[^a-z_]/g, ''), visStr(r.ch) + ' vs baseline'));
     if (r.cr) badges.appendChild(badge('tag crit', 'critical'));
     badges.appendChild(badge('tag', r.ca ? 'cached' : 'not cached'));
-    (r.t || []).forEach(function (t) { addText(badges.appendChild(el('span', 'tag')), t); });
+    (r.t || []).forEach(function (t) { addId(badges.appendChild(el('span', 'tag')), t); });
     var facts = body.appendChild(el('div', 'facts-grid'));
-    fact(facts, 'Suite', r.s);
-    fact(facts, 'Model', r.m + (r.mid && r.mid !== r.m ? ' (' + r.mid + ')' : ''));
-    fact(facts, 'Prompt', r.p + (r.ps ? ' \u00B7 ' + String(r.ps).slice(0, 12) : ''));
+    fact(facts, 'Suite', r.s, true);
+    fact(facts, 'Model', r.m + (r.mid && r.mid !== r.m ? ' (' + r.mid + ')' : ''), true);
+    fact(facts, 'Prompt', r.p + (r.ps ? ' \u00B7 ' + String(r.ps).slice(0, 12) : ''), true);
     fact(facts, 'Repeat', String(r.r));
     var sc = fmtScore(r.sc);
     if (r.bsc != null) sc += ' (baseline ' + fmtScore(r.bsc) + ')';
@@ -548,20 +581,116 @@
       }
     }
     outputSection(body, r);
-    assertionsSection(body, r);
-    var ps = section(body, 'Rendered prompt \u00B7 ' + visStr(r.p));
-    if (r.ms && r.ms.length) {
-      r.ms.forEach(function (m) {
-        var d = ps.appendChild(el('div', 'msg'));
-        addText(d.appendChild(el('div', 'role')), m[0]);
-        d.appendChild(textBlock(TEXTS[m[1]], null, true));
+    toolCallsSection(body, r);
+    var convo = isConversation(r);
+    var byTurn = new Map(), perTurn = null;
+    if (convo) {
+      perTurn = new Set();
+      (r.a || []).forEach(function (a) {
+        if (typeof a[8] !== 'number') return;
+        perTurn.add(a);
+        if (!byTurn.has(a[8])) byTurn.set(a[8], []);
+        byTurn.get(a[8]).push(a);
       });
-    } else ps.appendChild(el('p', 'muted', 'The rendered prompt was not recorded.'));
+    }
+    assertionsSection(body, r, perTurn);
+    trajectorySection(body, r);
+    if (convo) transcriptSection(body, r, byTurn);
+    else {
+      var ps = section(body, 'Rendered prompt \u00B7 ' + visStr(r.p));
+      if (r.ms && r.ms.length) {
+        r.ms.forEach(function (m) {
+          var d = ps.appendChild(el('div', 'msg'));
+          addText(d.appendChild(el('div', 'role')), m[0]);
+          d.appendChild(textBlock(TEXTS[m[1]], null, true));
+        });
+      } else ps.appendChild(el('p', 'muted', 'The rendered prompt was not recorded.'));
+    }
     if (r.v != null) section(body, 'Variables').appendChild(textBlock(pretty(r.v), null, false));
     var link = section(body, 'Link to this case');
     var a = link.appendChild(el('a', 'mono'));
     a.href = caseHash(r.k);
     addText(a, caseHash(r.k));
+  }
+
+  // ---------------------------------------------------------------- agents
+  // Tool calls, trajectory steps and the transcript: names and ids through addId,
+  // arguments, outputs and messages through textBlock (text nodes only).
+  function callItem(parent, c) { // [name, arguments JSON, raw arguments, id]
+    var d = parent.appendChild(el('div', 'call'));
+    var h = d.appendChild(el('div', 'call-head'));
+    h.appendChild(el('span', 'k', 'call'));
+    addId(h.appendChild(el('code', 'tool-name')), c[0] || '(unnamed)');
+    if (c[3]) { h.appendChild(el('span', 'muted small', 'id')); addId(h.appendChild(el('code', 'muted small')), c[3]); }
+    if (c[1] != null) d.appendChild(textBlock(pretty(c[1]), null, false));
+    else if (c[2] == null) d.appendChild(el('div', 'muted small', 'no arguments'));
+    if (c[2] != null) {
+      d.appendChild(el('div', 'k', c[1] == null ? 'Raw arguments (not valid JSON)' : 'Raw arguments'));
+      d.appendChild(textBlock(c[2], null, false));
+    }
+  }
+  function toolCallsSection(body, r) {
+    if (!r.tc || !r.tc.length) return;
+    var s = section(body, 'Tool calls (' + r.tc.length + ')');
+    r.tc.forEach(function (c) { callItem(s, c); });
+  }
+  function trajectorySection(body, r) {
+    if (!r.tj || !r.tj.length) return;
+    var s = section(body, 'Trajectory (' + r.tj.length + ' step' + (r.tj.length === 1 ? '' : 's') + ')');
+    var ol = s.appendChild(el('ol', 'steps'));
+    r.tj.forEach(function (st) { // [type, name, arguments, output, error, duration_ms, source]
+      var li = ol.appendChild(el('li', st[4] != null ? 'step step-err' : 'step'));
+      var h = li.appendChild(el('div', 'step-head'));
+      h.appendChild(badge('tag step-type', visStr(st[0])));
+      addId(h.appendChild(el('code', 'tool-name')), st[1]);
+      var meta = [];
+      if (typeof st[5] === 'number') meta.push(fmtMs(st[5]));
+      if (st[6]) meta.push('from ' + visStr(st[6]));
+      if (meta.length) h.appendChild(el('span', 'muted small', meta.join(' \u00B7 ')));
+      if (st[2] != null) { li.appendChild(el('div', 'k', 'Arguments')); li.appendChild(textBlock(pretty(st[2]), null, false)); }
+      if (st[3] != null) { li.appendChild(el('div', 'k', 'Output')); li.appendChild(textBlock(st[3], null, true)); }
+      if (st[4] != null) {
+        li.appendChild(el('div', 'k', 'Error'));
+        var eb = li.appendChild(textBlock(st[4], null, false));
+        eb.firstChild.classList.add('errbox');
+      }
+    });
+  }
+  // A conversation (or a tool loop's history) rather than a one-shot prompt.
+  function isConversation(r) {
+    return (r.ms || []).some(function (m) { return m[0] === 'assistant' || m[0] === 'tool' || m.length > 2; });
+  }
+  // Turn k (AssertionResult.turn, 0-based) is the k-th user message and what followed
+  // it; its assertions are listed after its last reply.
+  function transcriptSection(body, r, byTurn) {
+    var s = section(body, 'Conversation (' + r.ms.length + ' messages)');
+    var log = s.appendChild(el('div', 'transcript'));
+    var turn = -1;
+    function turnAsserts(t, title) {
+      var list = byTurn.get(t);
+      if (!list) return;
+      var box = log.appendChild(el('div', 'turn-asserts'));
+      box.appendChild(el('div', 'k', title + ' \u00B7 ' + list.length + ' assertion' + (list.length === 1 ? '' : 's')));
+      box.appendChild(assertTable(list));
+      byTurn.delete(t);
+    }
+    r.ms.forEach(function (m) {
+      var role = String(m[0]);
+      if (role === 'user') { turnAsserts(turn, 'Turn ' + (turn + 1)); turn++; }
+      var d = log.appendChild(el('div', 'msg role-' + role.replace(/[^a-z]/g, '')));
+      var h = d.appendChild(el('div', 'role'));
+      addText(h, role);
+      if (role === 'user') h.appendChild(el('span', 'tag', 'turn ' + (turn + 1)));
+      if (m[3] != null) { h.appendChild(el('span', 'muted', ' result of ')); addId(h.appendChild(el('code', 'muted')), m[3]); }
+      var calls = Array.isArray(m[2]) ? m[2] : [];
+      var text = T(TEXTS[m[1]]).text;
+      if (text || !calls.length) d.appendChild(textBlock(TEXTS[m[1]], null, true));
+      calls.forEach(function (c) { callItem(d, c); });
+    });
+    turnAsserts(turn, 'Turn ' + (turn + 1));
+    Array.from(byTurn.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) {
+      turnAsserts(t, 'Turn ' + (t + 1) + ' (not in the recorded messages)');
+    });
   }
 
   function openCase(key) {
