@@ -518,7 +518,7 @@
       res = String(res).replace(/[^a-z_]/g, '');
       tr.appendChild(cell('Result')).appendChild(badge('st st-' + res, res));
       var tdType = addId(cell('Assertion', 'mono'), a[0]);
-      if (typeof a[8] === 'number') tdType.appendChild(el('span', 'tag', 'turn ' + (a[8] + 1)));
+      if (typeof a[8] === 'number') { tdType.appendChild(document.createTextNode(' ')); tdType.appendChild(el('span', 'tag', 'turn ' + (a[8] + 1))); }
       if (a[5]) { tdType.appendChild(document.createTextNode(' ')); addText(tdType.appendChild(el('span', 'muted')), '\u2192 ' + a[5]); }
       if (typeof a[6] === 'number' && a[6] !== 1) tdType.appendChild(el('span', 'muted', ' \u00D7' + a[6]));
       tr.appendChild(tdType);
