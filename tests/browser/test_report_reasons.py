@@ -86,6 +86,7 @@ def test_skipped_assertions_are_counted_and_listed(open_report) -> None:
     ]
     rep = open_report(render_html(rows, meta(), verdict=verdict_of({"passed": True})))
     assert rep.page.locator("#skipped-card .value").inner_text() == "2"
+    assert "2 assertions not scored" in rep.visible_text("header #skipped-fact")
     listed = rep.page.locator("#list-skipped tbody tr")
     assert listed.count() == 1  # one reason, one row naming both cases
     cells = {
