@@ -69,71 +69,13 @@ def diff(
 
             emit_json(data)
         else:
-            _print(data, verdict)
+            _print(data, verdict, c.results)
         raise typer.Exit(verdict.exit_code)
 
 
-def _print(data: dict, verdict: Any) -> None:  # type: ignore[type-arg]
-    import sys
+def _print(data: dict, verdict: Any, results: Any) -> None:  # type: ignore[type-arg]
+    from llmeval.report.console_diff import diff_view
 
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    style = {"passed": "bold green", "failed": "bold red"}.get(verdict.status, "bold yellow")
-    con.print(
-        f"[{style}]{verdict.headline}[/] {escape(data['cand'].get('label') or '')} vs "
-        f"{escape(data['base'].get('label') or '')}"
-    )
-    for r in verdict.reasons:
-        con.print(f"  [red]•[/] {escape(r.message)}")
-    for n in verdict.notes:
-        con.print(f"  [dim]·[/] {escape(n)}")
-    for c in data.get("changes", []):
-        con.print(f"[cyan]changed:[/] {escape(c)}")
-    t = Table(title="metrics (paired)", title_justify="left")
-    for col in (
-        "suite",
-        "model",
-        "prompt",
-        "metric",
-        "n",
-        "base",
-        "cand",
-        "Δ [95% CI]",
-        "p (Holm)",
-    ):
-        t.add_column(
-            col, justify="left" if col in ("suite", "model", "prompt", "metric") else "right"
-        )
-    for m in data.get("metrics", []):
-        style = (
-            "red"
-            if m.get("significant") and m["delta"] < 0
-            else ("green" if m.get("significant") else "")
-        )
-        delta = f"{m['delta']:+.3f} [{m['ci_low']:+.3f}, {m['ci_high']:+.3f}]"
-        t.add_row(
-            escape(m["suite"]),
-            escape(m["model"]),
-            escape(m["prompt"]),
-            escape(m["metric"]),
-            str(m["n"]),
-            f"{m['base_mean']:.3f}",
-            f"{m['cand_mean']:.3f}",
-            f"[{style}]{delta}[/]" if style else delta,
-            f"{m.get('p_adjusted', m.get('p_value', 1)):.3g}",
-        )
-    con.print(t)
-    counts = data.get("counts", {})
-    con.print("  ".join(f"{k}: {v}" for k, v in counts.items()))
-    for c in data.get("cases", []):
-        if c["change"] in ("regressed", "fixed", "flaky", "new", "removed", "errored"):
-            mark = {"regressed": "[red]↓[/]", "fixed": "[green]↑[/]"}.get(c["change"], "·")
-            con.print(
-                f" {mark} {c['change']:<9} {escape(c['suite'])}/{escape(c['case_id'])} "
-                f"[{escape(c['model'])} {escape(c['prompt'])}]",
-                no_wrap=True,
-                overflow="ellipsis",
-            )
+    con = output.console()
+    for part in diff_view(data, verdict, results, con.width):
+        con.print(part)

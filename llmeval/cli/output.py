@@ -20,10 +20,20 @@ def set_debug(value: bool) -> None:
     _state["debug"] = value
 
 
+PIPED_WIDTH = 160  # CI logs are wide; rich's 80-column default for pipes folds every table
+
+
 def console(stderr: bool = False) -> Any:
+    """A rich console for people on stdout (or stderr): the terminal's width, or
+    ``$COLUMNS`` when set, or ``PIPED_WIDTH`` when piped. Layouts adapt to that width
+    (``report.console_*``), so nothing printed is cut whatever it is."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and not os.environ.get("COLUMNS", "").strip().isdigit()
+    return Console(
+        stderr=stderr, highlight=False, soft_wrap=False, width=PIPED_WIDTH if piped else None
+    )
 
 
 def err(message: str) -> None:

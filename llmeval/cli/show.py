@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
-
-_STYLE = {"passed": "bold green", "failed": "bold red"}
 
 
 def print_run(
@@ -15,20 +12,29 @@ def print_run(
     comparison: dict[str, Any] | None,
     notices: list[str],
     written: dict[str, Path],
+    *,
+    out: Any = None,
+    con: Any = None,
 ) -> None:
-    from rich.console import Console
+    """The run for people: summary, failures, changes and verdict on ``out`` (stdout),
+    notes and file paths on ``con`` (stderr); each laid out for its console's width."""
     from rich.markup import escape
+    from rich.text import Text
 
-    from llmeval.report.console import corpus_tables, failure_lines, summary_table
+    from llmeval.cli.output import console
+    from llmeval.report.console import corpus_tables
+    from llmeval.report.console_failures import failures_view, skipped_view
+    from llmeval.report.console_summary import summary_view
+    from llmeval.report.console_verdict import verdict_view
     from llmeval.text import visible
 
-    # CI logs are wide; rich's 80-column default for pipes would fold every table
-    con = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(summary_table(report.manifest["summary"]))
-    for t in corpus_tables(report.manifest["summary"]):
+    con = con if con is not None else console(stderr=True)
+    out = out if out is not None else console()
+    summary = report.manifest["summary"]
+    out.print(summary_view(summary, out.width))
+    for t in corpus_tables(summary):
         out.print(t)
-    for g in report.manifest["summary"]["groups"]:
+    for g in summary["groups"]:
         rep = g.get("repeats")
         if rep and rep.get("k", 0) > 1:
             k = rep["k"]
@@ -46,52 +52,44 @@ def print_run(
                     else " · no flaky case"
                 )
             )
-    fails = failure_lines(report.results)
-    if fails:
-        out.print("[bold]Failures[/]")
-        for status, where, why in fails:
-            mark = "[yellow]E[/]" if status == "error" else "[red]F[/]"
-            out.print(
-                f" {mark} {escape(where)}  [dim]{escape(why)}[/]", no_wrap=True, overflow="ellipsis"
-            )
-        bad = sum(1 for r in report.results if r.status in ("fail", "error"))
-        if bad > len(fails):
-            out.print(f"   [dim]… and {bad - len(fails)} more in the report[/]")
+    fails = failures_view(report.results, out.width)
+    if fails is not None:
+        out.print()
+        out.print(fails)
+    skipped = skipped_view(summary["groups"])
+    if skipped is not None:
+        out.print(skipped)
     for note in notices:
-        con.print(f"[yellow]note:[/] {escape(visible(note))}")
+        con.print(Text.assemble(("note:", "yellow"), " ", visible(note)))
     if comparison:
         for change in comparison.get("changes", []):
-            out.print(f"[cyan]changed:[/] {escape(visible(change))}")
+            out.print(Text.assemble(("changed:", "cyan"), " ", visible(change)))
         _print_changes(out, comparison)
-    tot = report.summary.totals
-    cache = tot.cache_hits
-    style = _STYLE.get(verdict.status, "bold yellow")
-    skipped_a = (
-        f" ({tot.skipped_assertions} skipped assertion{'s' if tot.skipped_assertions != 1 else ''})"
-        if tot.skipped_assertions
-        else ""
-    )
-    out.print(
-        f"[{style}]{verdict.headline}[/] run {escape(report.run_id)}: "
-        f"{tot.passed} passed, {tot.failed} failed, {tot.errors} errors, "
-        f"{tot.skipped} skipped{skipped_a}, {report.not_run} not run"
+    out.print()
+    out.print(verdict_view(verdict, _run_line(report)))
+    for name, path in written.items():
+        con.print(Text.assemble((f"{name}:", "dim"), " ", str(path)))
+    if verdict.status == "interrupted" or report.not_run or _retryable(report.results):
+        con.print(Text(f"resume with: llmeval run --resume {report.run_id}"))
+
+
+def _run_line(report: Any) -> str:
+    """``run <id>: 147 passed, 16 failed, ... · 6.2 s`` (the counts of the totals)."""
+    from llmeval.text import visible
+
+    tot = report.manifest["summary"]["totals"]
+    n_skip_a = tot.get("skipped_assertions") or 0
+    skipped_a = f" ({n_skip_a} skipped assertion{'s' if n_skip_a != 1 else ''})" if n_skip_a else ""
+    cache = tot.get("cache_hits") or 0
+    spent = report.manifest.get("spent_usd")
+    return (
+        f"run {visible(report.run_id)}: "
+        f"{tot['passed']} passed, {tot['failed']} failed, {tot['errors']} errors, "
+        f"{tot['skipped']} skipped{skipped_a}, {report.not_run} not run"
         + (f" · {cache} cached" if cache else "")
-        + (
-            f" · ${report.manifest.get('spent_usd', 0):.4f} spent"
-            if report.manifest.get("spent_usd")
-            else ""
-        )
+        + (f" · ${spent:.4f} spent" if spent else "")
         + f" · {report.manifest.get('duration_s', 0):.1f} s"
     )
-    for reason in verdict.reasons:
-        mark = "[red]•[/]" if reason.blocking == "fail" else "[yellow]•[/]"
-        out.print(f"  {mark} {escape(visible(reason.message))}")
-    for note in verdict.notes:
-        out.print(f"  [dim]·[/] {escape(visible(note))}")
-    for name, path in written.items():
-        con.print(f"[dim]{name}:[/] {escape(str(path))}")
-    if verdict.status == "interrupted" or report.not_run or _retryable(report.results):
-        con.print(f"resume with: llmeval run --resume {escape(report.run_id)}")
 
 
 def _retryable(results: Any) -> bool:

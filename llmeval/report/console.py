@@ -1,107 +1,18 @@
-"""The end-of-run summary for people, drawn with rich."""
+"""Corpus figures for people, drawn with rich: classification matrices, BLEU/chrF.
+
+The rest of the console lives beside it: ``console_summary`` (the per-group table or
+blocks, by width), ``console_failures`` (why results failed) and ``console_verdict``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from llmeval.domain.record import CaseResult
 from llmeval.text import clip, visible
 
-REASON_CHARS = 160  # one failure line's reason
 LABEL_CHARS = 32  # one label of a confusion matrix
 MAX_LABELS = 12  # labels a confusion matrix shows; the rest are summed as "other"
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
-
-
-def _ci(ci: Sequence[float] | None) -> str:
-    return "" if not ci else f" [dim]\\[{ci[0] * 100:.0f}–{ci[1] * 100:.0f}][/]"
-
-
-def _num(x: float | None, fmt: str = "{:.0f}") -> str:
-    return "—" if x is None else fmt.format(x)
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "—"
-    return f"${x:.4f}" if x < 1 else f"${x:.2f}"
-
-
-def summary_table(summary: dict[str, Any]) -> Any:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    t = Table(
-        title="llmeval summary", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
-    )
-    for col, just in (
-        ("suite", "left"),
-        ("model", "left"),
-        ("prompt", "left"),
-        ("pass", "right"),
-        ("fail", "right"),
-        ("error", "right"),
-        ("skip", "right"),
-        ("pass rate [95% CI]", "right"),
-        ("min", "right"),
-        ("score", "right"),
-        ("p50 ms", "right"),
-        ("cost", "right"),
-    ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for g in summary["groups"]:
-        rate = g["pass_rate"]
-        floor = g.get("min_pass_rate")
-        style = (
-            ""
-            if rate is None
-            else ("red" if rate < (floor if floor is not None else 1.0) else "green")
-        )
-        t.add_row(
-            escape(visible(g["suite"])),
-            escape(visible(g["model"])),
-            escape(visible(g["prompt"])),
-            str(g["passed"]),
-            str(g["failed"]),
-            str(g["errors"]) + (f"+{g['not_run']}nr" if g.get("not_run") else ""),
-            str(g["skipped"]),
-            f"[{style}]{_pct(rate)}[/]{_ci(g.get('pass_rate_ci'))}" if style else _pct(rate),
-            _pct(floor) if floor is not None else "100%",
-            _num(g.get("mean_score"), "{:.3f}"),
-            _num(g.get("latency_p50")),
-            _money(g.get("cost_usd")),
-        )
-    tot = summary["totals"]
-    t.add_section()
-    t.add_row(
-        "[bold]total[/]",
-        "",
-        "",
-        str(tot["passed"]),
-        str(tot["failed"]),
-        str(tot["errors"]) + (f"+{tot['not_run']}nr" if tot.get("not_run") else ""),
-        str(tot["skipped"]),
-        f"{_pct(tot['pass_rate'])}{_ci(tot.get('pass_rate_ci'))}",
-        "",
-        "",
-        _num(tot.get("latency_p50")),
-        _money(tot.get("cost_usd")),
-    )
-    return t
-
-
-def _first_failure(r: CaseResult) -> str:
-    if r.error is not None:
-        return f"{r.error.kind}: {r.error.message}"
-    for a in r.assertions:
-        if a.status == "fail":
-            return f"{a.type}: {a.reason}" if a.reason else a.type
-    return ""
 
 
 def fold_labels(
@@ -169,17 +80,4 @@ def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list
             out.append(t)
         elif extra:
             out.append(f"{escape(head)}: " + " · ".join(extra))
-    return out
-
-
-def failure_lines(results: Sequence[CaseResult], limit: int = 15) -> list[tuple[str, str, str]]:
-    """(status, 'suite/case [model prompt]', why) for failed and errored results."""
-    bad = [r for r in results if r.status in ("fail", "error")]
-    bad.sort(key=lambda r: (r.status != "error", r.suite, r.case_id, r.model, r.repeat))
-    out: list[tuple[str, str, str]] = []
-    for r in bad[:limit]:
-        rep = f" #{r.repeat}" if r.repeat else ""
-        where = visible(f"{r.suite}/{r.case_id} [{r.model} {r.prompt}{rep}]")
-        why = " ".join(_first_failure(r).split())
-        out.append((r.status, where, clip(visible(why), REASON_CHARS)))
     return out
