@@ -71,12 +71,15 @@ class ProgressObserver:
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
+            from rich.table import Column
 
             self._progress = Progress(
                 TextColumn("[bold]llmeval[/]"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[status]}"),
+                # the status (counts, throttled models) wraps at a narrow terminal
+                # rather than losing a model's name to an ellipsis
+                TextColumn("{task.fields[status]}", table_column=Column(overflow="fold")),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
@@ -104,7 +107,9 @@ class ProgressObserver:
         if limits:
             from rich.markup import escape
 
-            parts.append(f"[dim]· {escape(limits)}[/]")
+            from llmeval.text import visible
+
+            parts.append(f"[dim]· {escape(visible(limits))}[/]")
         return " ".join(parts)
 
     def on_result(self, result: CaseResult) -> None:

@@ -148,7 +148,8 @@ def _project(tmp_path: Path, suite: str, files: dict[str, str] | None = None) ->
 def test_seven_failing_assertions_show_five_and_a_count(tmp_path: Path) -> None:
     checks = "".join(f"      - {{type: icontains, value: missing-{i}}}\n" for i in range(1, 8))
     root = _project(
-        tmp_path, "prompt: echoer\ncases:\n  - id: many\n    vars: {text: hi}\n    assert:\n" + checks
+        tmp_path,
+        "prompt: echoer\ncases:\n  - id: many\n    vars: {text: hi}\n    assert:\n" + checks,
     )
     out = llmeval("run", "--no-report", cwd=root, env={"COLUMNS": "80"})
     assert out.returncode == 1, out.stderr
