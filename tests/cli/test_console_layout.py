@@ -237,3 +237,35 @@ def test_control_characters_in_ids_and_reasons_stay_visible() -> None:
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "case\\u202eid" in text and "s\\x1b[31m" in text
     assert "[+" in text and len(text) < 4000  # a long reason is clipped by text.clip
+
+
+def test_long_ids_fall_back_to_blocks_and_stay_whole() -> None:
+    from rich.console import Console
+
+    from llmeval.report.console_summary import summary_view
+
+    group = {
+        "suite": "customer-support-escalation-" + "x" * 30,
+        "model": "openai:gpt-4o-mini-2024-07-18-finetuned",
+        "prompt": "support-escalation-triage@v12",
+        "passed": 3,
+        "failed": 1,
+        "errors": 1,
+        "skipped": 0,
+        "not_run": 2,
+        "pass_rate": 0.6,
+        "pass_rate_ci": [0.2, 0.9],
+        "min_pass_rate": 0.8,
+        "mean_score": 0.5,
+        "latency_p50": 812.0,
+        "cost_usd": 0.0123,
+    }
+    summary = {"groups": [group], "totals": {**group, "suite": "", "model": "", "prompt": ""}}
+    for width in (*WIDTHS, 160):
+        con = Console(width=width, record=True, file=io.StringIO())
+        con.print(summary_view(summary, width))
+        text = con.export_text()
+        for key in ("suite", "model", "prompt"):
+            assert _whole_on_a_line(group[key], text), (width, key)
+        assert "1+2nr" in text or "2 not run" in text  # not-run results are never hidden
+        assert not re.search(r"\w…", text)
