@@ -191,6 +191,11 @@ class CaseConfig(_Strict):
     threshold: Fraction | None = None
     critical: bool = False
     min_pass_rate: Fraction | None = None
+    # a conversation (config.conversation checks them, with located errors)
+    turns: list[Any] | None = None
+    messages: list[Any] | None = None
+    tools_impl: str | None = None  # python implementations of the tools: the tool loop
+    max_steps: PositiveInt | None = None
 
 
 class SuiteHeader(_Strict):
@@ -210,6 +215,9 @@ class SuiteHeader(_Strict):
     gate: SuiteGateConfig = Field(default_factory=SuiteGateConfig)
     tools: list[Any] | None = None  # checked by config.tools (located errors)
     tool_choice: Any = None
+    tools_impl: str | None = None  # python implementations of the tools: the tool loop
+    max_steps: PositiveInt = 8  # model calls per answer in the tool loop
+    tool_timeout_s: PositiveFloat = 30.0
 
 
 class SuiteFile(SuiteHeader):

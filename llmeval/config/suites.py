@@ -17,6 +17,7 @@ from typing import Any
 
 from llmeval.config.assertions import AssertionChecker, read_assertions
 from llmeval.config.casevars import load_file_vars, render_assertions
+from llmeval.config.conversation import read_history, read_turns
 from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
@@ -126,6 +127,10 @@ def read_suite(
         warnings=tuple(warnings),
         tools=tools,
         tool_choice=choice,
+        tools_impl=header.tools_impl,
+        tools_impl_location=located(raw, "tools_impl", raw.location),
+        max_steps=header.max_steps,
+        tool_timeout_s=header.tool_timeout_s,
     )
     return LoadedSuite(suite, prompt_locs, model_locs, located(raw, "tool_choice", Location(file)))
 
@@ -162,10 +167,18 @@ def _case(
     _check_labels(assertions, cfg.expected, raw, where, errors)
     vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
     assertions = defaults.assertions + specs if specs else defaults.assertions
+    turns = read_turns(cfg.turns, located(raw, "turns", where), checker, errors)
+    history = read_history(cfg.messages, located(raw, "messages", where), errors)
+    if len(errors) > n:
+        return None
     if defaults.root is not None and defaults.suite_dir is not None:
         try:
             vars = load_file_vars(vars, defaults.suite_dir, defaults.root, where)
             assertions = render_assertions(assertions, vars)
+            turns = tuple(
+                dataclasses.replace(t, assertions=render_assertions(t.assertions, vars))
+                for t in turns
+            )
         except ConfigError as e:
             errors.append(e)
             return None
@@ -183,6 +196,11 @@ def _case(
         critical=cfg.critical,
         min_pass_rate=cfg.min_pass_rate,
         location=where,
+        turns=turns,
+        history=history,
+        history_location=located(raw, "messages", where) if history else None,
+        tools_impl=cfg.tools_impl,
+        max_steps=cfg.max_steps,
     )
 
 

@@ -34,6 +34,16 @@ class AssertionSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """One user message of a conversation (``turns:``): a template rendered with the
+    case's vars, and the assertions that score the model's reply to it."""
+
+    content: str
+    assertions: tuple[AssertionSpec, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     vars: dict[str, Any] = field(default_factory=dict)
@@ -45,6 +55,14 @@ class Case:
     critical: bool = False  # pass -> fail on this case fails the gate
     min_pass_rate: float | None = None  # over repeats
     location: Location | None = None
+    # a conversation: user turns sent one after another, after a prior ``history``
+    # (``messages:``, templates of {role, content}); see engine.loop
+    turns: tuple[Turn, ...] = ()
+    history: tuple[tuple[str, str], ...] = ()
+    history_location: Location | None = None
+    # the tool loop: overrides of the suite's (None = the suite's)
+    tools_impl: str | None = None
+    max_steps: int | None = None
 
     def __hash__(self) -> int:
         return hash((self.id, self.location))
@@ -65,6 +83,11 @@ class Suite:
     warnings: tuple[str, ...] = ()  # "file:line: message", shown by validate and run
     tools: tuple[ToolSpec, ...] = ()  # added to (and by name overriding) the prompt's
     tool_choice: ToolChoice | None = None  # wins over the prompt's
+    # python implementations of the tools (a file, as written): the engine runs the loop
+    tools_impl: str | None = None
+    tools_impl_location: Location | None = None
+    max_steps: int = 8  # model calls per answer in the tool loop
+    tool_timeout_s: float = 30.0
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

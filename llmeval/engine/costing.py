@@ -84,10 +84,13 @@ class Coster:
         judge_cost = self._judge_cost(item)
         if spec.is_local:
             return ItemEstimate(cost_usd=None, judge_cost_usd=judge_cost)
-        if self.is_cached(item):
+        # a tool loop or conversation makes up to max_calls calls; only its first request
+        # is known before the run, so a cached first call says nothing of the others
+        calls = item.agenda.max_calls if item.agenda is not None else 1
+        if calls == 1 and self.is_cached(item):
             return ItemEstimate(cached=True, judge_cost_usd=judge_cost)
-        tin = estimate_tokens(spec, item.messages)
-        tout = estimate_output_tokens(spec, item.params)
+        tin = estimate_tokens(spec, item.messages) * calls
+        tout = estimate_output_tokens(spec, item.params) * calls
         price = price_for(spec, spec.model)
         cost = price.cost(tin, tout) if price is not None else None
         return ItemEstimate(tin, tout, cost, False, judge_cost)

@@ -16,6 +16,7 @@ from llmeval.domain.prompt import Message, PromptTemplate
 from llmeval.domain.request import CompletionRequest
 from llmeval.domain.suite import AssertionSpec, Case, Suite
 from llmeval.domain.tools import ToolChoice, ToolSpec, merge_tools
+from llmeval.engine.agenda import Agenda, is_multistep, plan_agenda, render_opening
 from llmeval.errors import ConfigError, ConfigErrors, UsageError
 from llmeval.metrics import registry
 from llmeval.metrics.base import BuildContext, MetricDef
@@ -47,6 +48,7 @@ class WorkItem:
     over_limit: int | None = None  # estimated input tokens, when over max_input_tokens
     tools: tuple[ToolSpec, ...] = ()  # the prompt's plus the suite's
     tool_choice: ToolChoice | None = None
+    agenda: Agenda | None = None  # a tool loop or a conversation (engine.loop runs it)
 
     @property
     def sent_vars(self) -> dict[str, Any]:
@@ -139,7 +141,6 @@ def build_plan(
     import regex
 
     from llmeval.config.settings import resolve_model
-    from llmeval.config.templating import render_messages
 
     try:
         pattern = regex.compile(filter) if filter else None
@@ -149,6 +150,7 @@ def build_plan(
     build_ctx = BuildContext(root=project.root, judge=settings.judge)
     compiled: dict[tuple[str, AssertionSpec], CompiledAssertion] = {}
     errors: list[ConfigError] = []
+    toolboxes: dict[Any, Any] = {}  # tools_impl files, imported and checked once
     items: list[WorkItem] = []
     model_specs: dict[str, ModelSpec] = {}
     prompt_map: dict[str, PromptTemplate] = {}
@@ -203,8 +205,9 @@ def build_plan(
                     redaction = redacted if redact else None
                     if redact not in rendered:
                         try:
-                            rendered[redact] = render_messages(
+                            rendered[redact] = render_opening(
                                 prompt,
+                                case,
                                 redaction.vars if redaction else case.vars,
                                 settings.render_limits,
                             )
@@ -217,6 +220,23 @@ def build_plan(
                     messages = rendered[redact]
                     if messages is None:
                         continue
+                    agenda = None
+                    if is_multistep(case, suite):
+                        try:
+                            agenda = plan_agenda(
+                                case,
+                                suite,
+                                tools,
+                                redaction.vars if redaction else case.vars,
+                                settings.render_limits,
+                                lambda a, s=suite: compile_one(a, s),  # type: ignore[misc]
+                                toolboxes,
+                                project.root,
+                            )
+                        except ConfigError as e:
+                            if not any(x.message == e.message for x in errors):
+                                errors.append(e)
+                            continue
                     params = {**prompt.params, **spec.params}
                     over = _over_limit(spec, messages)
                     for r in range(repeat):
@@ -234,6 +254,7 @@ def build_plan(
                                 over_limit=over,
                                 tools=tools,
                                 tool_choice=tool_choice,
+                                agenda=agenda,
                             )
                         )
     if errors:

@@ -15,8 +15,9 @@ from typing import Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.record import ERROR, CaseResult, ErrorInfo
-from llmeval.domain.request import Completion
+from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.engine.journal import Journal
+from llmeval.engine.loop import Transcript, converse, journal_messages
 from llmeval.engine.observer import Observer
 from llmeval.engine.plan import Key, Plan, WorkItem
 from llmeval.engine.scoring import score_item
@@ -177,7 +178,21 @@ class Runner:
 
     async def _call(self, item: WorkItem) -> Completion:
         provider = self.providers[item.model.alias]
-        request = item.request()
+        if item.agenda is not None:  # a tool loop or a conversation: several calls
+            return await converse(
+                item,
+                lambda request: self._complete(item, provider, request),
+                lambda c: self.cost(item.model, c),
+                self._spend,
+            )
+        return await self._complete(item, provider, item.request())
+
+    def _spend(self, usd: float) -> None:
+        self.outcome.spent_usd += usd
+
+    async def _complete(
+        self, item: WorkItem, provider: Provider, request: CompletionRequest
+    ) -> Completion:
         timeout = self.options.local_timeout_s if item.model.is_local else None
         if timeout is None:
             return await provider.complete(request)
@@ -239,7 +254,7 @@ class Runner:
             repeat=item.repeat,
             expected=item.case.expected,
             vars=item.sent_vars,  # redacted when redacting: originals are never journaled
-            messages=tuple({"role": m.role, "content": m.content} for m in item.messages),
+            messages=journal_messages(c, item.messages),
             tags=item.case.tags,
             finished_at=self.wall(),
         )
@@ -252,12 +267,28 @@ class Runner:
         if text != c.text:  # an answer that echoes a key: never scored, journaled or reported
             c = replace(c, text=text)
         cost = self.cost(item.model, c)
-        if cost is not None and not c.cached:
-            self.outcome.spent_usd += cost
+        if cost is not None and not c.cached and not isinstance(c, Transcript):
+            self.outcome.spent_usd += cost  # a transcript's calls were spent as they were made
         # the provider (or the local-target wrapper) timed the call itself; the runner's
         # own clock would add queueing and whatever else the event loop was doing
         latency = c.latency_ms if c.latency_ms else elapsed_ms
         tokens = {"input": c.input_tokens, "output": c.output_tokens}
+        if isinstance(c, Transcript) and c.failure is not None:  # e.g. max_steps reached
+            return CaseResult(
+                status=ERROR,
+                score=None,
+                output=c.text,
+                error=c.failure,
+                latency_ms=latency,
+                tokens=tokens,
+                cost_usd=cost,
+                cached=c.cached,
+                tool_calls=c.tool_calls,
+                trajectory=c.trajectory,
+                model_id=c.model_id,
+                finish_reason=c.finish_reason,
+                **base,
+            )
         services = self.services_for(item)
         ctx = ScoreContext(
             # scorers see the originals; the journal keeps the placeholders
@@ -266,7 +297,7 @@ class Runner:
             latency_ms=latency,
             cost_usd=cost,
             tokens=tokens,
-            messages=item.messages,
+            messages=c.history if isinstance(c, Transcript) else item.messages,
             model=item.model.alias,
             baseline_output=self.baseline_outputs.get(item.key[:4]),  # keyed as diff pairs
             repeat=item.repeat,
@@ -276,7 +307,8 @@ class Runner:
             ttft_ms=c.ttft_ms,
             trajectory=c.trajectory,
         )
-        status, score, assertions = await score_item(item, ctx, services)
+        turns = c.turns if isinstance(c, Transcript) else ()
+        status, score, assertions = await score_item(item, ctx, services, turns)
         judge_cost = getattr(services, "cost_usd", None)
         self.outcome.spent_usd += getattr(services, "spent_usd", 0.0)
         scorer_error = next((a for a in assertions if a.status == ERROR), None)

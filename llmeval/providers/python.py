@@ -2,9 +2,10 @@
 
 ``file.py:function`` (confined to the project root) or ``package.module:function``.
 The callable may be sync (run in a worker thread) or async. It receives, by
-parameter name, any of ``vars``, ``messages`` (list of {role, content}),
-``prompt`` (the last user message), ``model``, ``params`` and ``repeat``; a
-function with a single other positional parameter gets the prompt text.
+parameter name, any of ``vars``, ``messages`` (list of {role, content}; in a tool
+loop also ``tool_calls`` / ``tool_call_id``), ``prompt`` (the last user message),
+``model``, ``params``, ``repeat`` and ``tools`` (the declared tools, OpenAI's shape);
+a function with a single other positional parameter gets the prompt text.
 
 promptfoo's provider signature ``call_api(prompt, options, context)`` is accepted
 too (a function whose parameters are ``options`` and ``context`` after the prompt):
@@ -12,7 +13,8 @@ too (a function whose parameters are ``options`` and ``context`` after the promp
 ``{"vars": ..., "prompt": {"raw", "messages"}}``. A signature that can take none of
 these is a config error when the target is loaded (so ``validate`` finds it).
 
-It returns a string, or a dict with ``output`` and optional ``tokens`` /
+It returns a string, or a dict with ``output`` and optional ``tool_calls``
+(``[{name, arguments, id?}]``: a python "model" in a tool loop), ``tokens`` /
 ``input_tokens`` / ``output_tokens`` / ``cost_usd``, or promptfoo's
 ``tokenUsage {prompt, completion}`` / ``cost``; a promptfoo-style ``error`` is a failed call.
 A ``trajectory`` (a list of steps, ``llmeval.traces.steps``) is what the target did.
@@ -41,10 +43,11 @@ from typing import Any
 from llmeval.domain.location import Location
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import Completion, CompletionRequest
+from llmeval.domain.tools import ToolCall
 from llmeval.errors import BadRequestError, ConfigError, SecurityError
 from llmeval.text import repair
 
-_KNOWN = ("vars", "messages", "prompt", "model", "params", "repeat")
+_KNOWN = ("vars", "messages", "prompt", "model", "params", "repeat", "tools")
 
 
 def load_callable(target: str, root: Path) -> Callable[..., Any]:
@@ -125,7 +128,8 @@ def def_location(fn: Callable[..., Any], root: Path) -> Location | None:
 def _arguments(
     fn: Callable[..., Any], request: CompletionRequest, config: dict[str, Any] | None = None
 ) -> tuple[list[Any], dict[str, Any]]:
-    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    # {role, content}, plus tool_calls / tool_call_id in a tool loop's history
+    messages = [m.to_json() for m in request.messages]
     prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
     if _promptfoo_style(fn):
         options = {"config": {**(config or {}), **request.params}}
@@ -138,6 +142,7 @@ def _arguments(
         "model": request.model.alias,
         "params": dict(request.params),
         "repeat": request.repeat,
+        "tools": [t.to_json() for t in request.tools],
     }
     params = inspect.signature(fn).parameters
     kwargs = {k: v for k, v in available.items() if k in params}
@@ -172,7 +177,8 @@ def _answer(value: Any, latency_ms: float, target: str) -> Completion:
         if isinstance(usage, dict) and not tokens:  # promptfoo's ProviderResponse
             tokens = {"input": usage.get("prompt"), "output": usage.get("completion")}
         out = value["output"]
-        finish = value.get("finish_reason", "stop")
+        calls = _tool_calls(value.get("tool_calls"))
+        finish = value.get("finish_reason", "tool_calls" if calls else "stop")
         return Completion(
             text=repair(str(out)),
             model_id=repair(str(value.get("model", target))),
@@ -181,10 +187,28 @@ def _answer(value: Any, latency_ms: float, target: str) -> Completion:
             output_tokens=int(tokens.get("output", value.get("output_tokens")) or 0),
             cost_usd=value.get("cost_usd", value.get("cost")),
             latency_ms=latency_ms,
+            tool_calls=calls,
         )
     raise BadRequestError(
         f"python target returned {type(value).__name__}; expected a string or a dict with 'output'"
     )
+
+
+def _tool_calls(value: Any) -> tuple[ToolCall, ...]:
+    """``tool_calls: [{name, arguments (object or JSON text), id?}]`` of a target's answer
+    (a python "model" in a tool loop)."""
+    if not isinstance(value, list):
+        return ()
+    calls = []
+    for i, c in enumerate(value):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise BadRequestError("python target returned a tool call without a 'name'")
+        calls.append(
+            ToolCall.from_wire(
+                repair(c["name"]), c.get("arguments"), str(c.get("id") or f"call_{i}")
+            )
+        )
+    return tuple(calls)
 
 
 def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:

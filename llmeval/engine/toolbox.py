@@ -1,0 +1,174 @@
+"""The python implementations of a suite's tools (``tools_impl: tools.py``).
+
+The file is resolved like a scorer (the suite's folder, then the project root, never
+outside the project) and imported by the python provider's loader, so a target and a
+tool module follow one rule. Each declared tool is the top-level function of its name;
+the model's arguments are passed by keyword. Checked at plan time (so ``validate``
+finds it, with file:line): a declared tool without a function, a public top-level
+function that is no declared tool (a typo; name helpers ``_like_this``), and a
+signature the schema's arguments cannot bind (a parameter the schema does not declare,
+a required parameter the schema leaves optional, positional-only parameters).
+
+A tool runs in a daemon thread (async functions on the loop) with a timeout. What it
+returns becomes the tool message: a string as is, anything else as JSON; an exception
+or a timeout becomes an ``error: ...`` text the model reads, and the step records it.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmeval.domain.location import Location
+from llmeval.domain.tools import ToolCall, ToolSpec
+from llmeval.errors import ConfigError
+
+OUTPUT_CLIP = 2000  # characters of a tool's output kept in the trajectory step
+
+
+@dataclass(frozen=True, slots=True)
+class Toolbox:
+    file: str  # as shown to the user (relative to the root)
+    functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    timeout_s: float = 30.0
+
+    def __hash__(self) -> int:
+        return hash((self.file, tuple(self.functions)))
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRun:
+    output: str  # what the model is told
+    error: str | None
+    duration_ms: float
+
+
+def _top_level_functions(path: Path) -> dict[str, int]:
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    return {
+        n.name: n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def load_toolbox(
+    written: str,
+    tools: tuple[ToolSpec, ...],
+    *,
+    root: Path,
+    suite_dir: Path | None,
+    location: Location | None,
+    timeout_s: float = 30.0,
+) -> Toolbox:
+    """The checked toolbox; raises ConfigError (the first problem) at file:line."""
+    from llmeval.config.paths import display
+    from llmeval.config.validation import hint
+    from llmeval.files import find_in_project
+    from llmeval.providers.python import def_location, load_callable
+
+    path = find_in_project(
+        written, what="tools_impl", root=root, suite_dir=suite_dir, location=location
+    )
+    shown = display(path, root)
+    if not tools:
+        raise ConfigError(f"'tools_impl: {written}' but no tools are declared", location)
+    try:
+        defined = _top_level_functions(path)
+    except SyntaxError as e:
+        where = Location(shown, e.lineno or 1, e.offset or 1)
+        raise ConfigError(f"syntax error in tools_impl: {e.msg}", where) from None
+    names = [t.name for t in tools]
+    for name, line in defined.items():
+        if not name.startswith("_") and name not in names:
+            raise ConfigError(
+                f"tools_impl defines '{name}' but no tool of that name is declared"
+                f"{hint(name, names)} (declared: {', '.join(names)}; name helpers _{name})",
+                Location(shown, line, 1),
+            )
+    functions: dict[str, Callable[..., Any]] = {}
+    for tool in tools:
+        if tool.name not in defined:
+            raise ConfigError(
+                f"tools_impl {shown} has no function for declared tool '{tool.name}'"
+                f"{hint(tool.name, list(defined))}",
+                location,
+            )
+        rel = path.relative_to(root.resolve()).as_posix()
+        fn = load_callable(f"{rel}:{tool.name}", root.resolve())
+        problem = signature_problem(fn, tool)
+        if problem is not None:
+            where = def_location(fn, root.resolve()) or Location(shown, defined[tool.name], 1)
+            raise ConfigError(f"tool '{tool.name}': {problem}", where)
+        functions[tool.name] = fn
+    return Toolbox(shown, functions, timeout_s)
+
+
+def signature_problem(fn: Callable[..., Any], tool: ToolSpec) -> str | None:
+    """Why the schema's arguments could not be passed to ``fn`` by keyword, or None."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    props = tool.parameters.get("properties") or {}
+    required = set(tool.parameters.get("required") or ())
+    any_kw = any(p.kind == p.VAR_KEYWORD for p in params)
+    named = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    for p in params:
+        if p.kind == p.POSITIONAL_ONLY:
+            return f"parameter '{p.name}' is positional-only; tools are called by keyword"
+    for prop in props:
+        if prop not in named and not any_kw:
+            return f"the schema declares argument '{prop}' but the function has no such parameter"
+    for name, p in named.items():
+        if p.default is inspect.Parameter.empty and name not in required:
+            why = "is not in the schema" if name not in props else "is optional in the schema"
+            return f"parameter '{name}' has no default but {why} (add it to 'required' or give it a default)"
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+async def run_tool(box: Toolbox, call: ToolCall) -> ToolRun:
+    """Run one call. Never raises (but for cancellation): failures are data."""
+    from llmeval.providers.python import _in_daemon_thread
+    from llmeval.providers.secrets import redact
+    from llmeval.text import repair
+
+    start = time.perf_counter()
+
+    def failed(message: str) -> ToolRun:
+        message = redact(message)
+        return ToolRun(f"error: {message}", message, (time.perf_counter() - start) * 1000.0)
+
+    fn = box.functions.get(call.name)
+    if fn is None:
+        known = ", ".join(box.functions)
+        return failed(f"unknown tool '{call.name}' (tools: {known})")
+    if call.arguments is None:
+        return failed(f"the arguments are not a JSON object: {call.raw_arguments!r}")
+    try:
+        async with asyncio.timeout(box.timeout_s):
+            if inspect.iscoroutinefunction(fn):
+                value = await fn(**call.arguments)
+            else:
+                value, _ = await _in_daemon_thread(fn, **call.arguments)
+    except TimeoutError:
+        return failed(f"tool '{call.name}' gave no answer within {box.timeout_s:g} s")
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:
+        return failed(f"{type(e).__name__}: {e}")
+    return ToolRun(repair(redact(_as_text(value))), None, (time.perf_counter() - start) * 1000.0)
