@@ -170,6 +170,85 @@ def count_words(body: Any) -> int:
     return n
 
 
+def _tool_names(body: dict[str, Any]) -> list[str]:
+    """Declared tool names in any of the three shapes (chat, Responses, Anthropic)."""
+    names = []
+    for t in body.get("tools") or ():
+        if isinstance(t, dict):
+            fn = t.get("function")
+            name = fn.get("name") if isinstance(fn, dict) else t.get("name")
+            if isinstance(name, str):
+                names.append(name)
+    return names
+
+
+def _since_user(body: dict[str, Any]) -> tuple[str, list[str]]:
+    """(the last real user message, the tool results that came after it), in any shape:
+    chat ``role: tool``, Responses ``function_call_output``, Anthropic ``tool_result``."""
+    user, results = "", []
+    for m in _turns(body):
+        if not isinstance(m, dict):
+            continue
+        if m.get("type") == "function_call_output":
+            results.append(str(m.get("output", "")))
+        elif m.get("role") == "tool":
+            results.append(_text_of(m.get("content")))
+        elif m.get("role") == "user":
+            content = m.get("content")
+            blocks = content if isinstance(content, list) else []
+            tool_blocks = [
+                b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"
+            ]
+            if blocks and len(tool_blocks) == len(blocks):
+                results.extend(
+                    _text_of(b.get("content")) or str(b.get("content", "")) for b in tool_blocks
+                )
+            else:
+                user, results = _text_of(content), []
+    return user, results
+
+
+def _arguments_in(text: str) -> dict[str, Any]:
+    """``key=value`` pairs of a message (numbers as numbers): the scripted arguments."""
+    args: dict[str, Any] = {}
+    for word in text.split():
+        key, sep, value = word.strip(".,;!?").partition("=")
+        if sep and key.isidentifier():
+            try:
+                args[key] = int(value)
+            except ValueError:
+                args[key] = value
+    return args
+
+
+def tool_agent(body: Any) -> str | dict[str, Any]:
+    """A deterministic tool-calling "model" for any wire format (a ``responder``).
+
+    The declared tools named in the last user message are called one per answer, in the
+    order they are named, each with the ``key=value`` pairs written after its name (up
+    to the next tool's) as arguments; once each has a result, the answer is text quoting
+    every result (``results: a; b``). A user message naming no tool is answered
+    ``you said: <message>`` (a conversation turn)."""
+    if not isinstance(body, dict):
+        return ""
+    user, results = _since_user(body)
+    declared = _tool_names(body)
+    calls: list[tuple[str, list[str]]] = []
+    for word in user.split():
+        if word.strip(".,;!?") in declared:
+            calls.append((word.strip(".,;!?"), []))
+        elif calls:
+            calls[-1][1].append(word)
+    if len(results) < len(calls):
+        name, words = calls[len(results)]
+        call = {"name": name, "arguments": _arguments_in(" ".join(words)),
+                "id": f"call_{len(results)}_{name}"}  # fmt: skip
+        return {"text": "", "tool_calls": [call]}
+    if results:
+        return "results: " + "; ".join(results)
+    return f"you said: {user}"
+
+
 class FakeLLMServer:
     """Start with ``start()`` or ``with FakeLLMServer() as srv:``; thread-safe."""
 
