@@ -283,6 +283,8 @@ def _cross_check(
         for case in suite.cases:
             if needed.issubset(case.vars.keys()):
                 continue  # the common case, without a trial render
+            if prompt is INLINE_PROMPT and (case.turns or case.history):
+                continue  # a conversation without a prompt: the case gives every message
             missing = missing_variables(prompt, case.vars, settings.render_limits)
             if missing:
                 gaps[case] = missing

@@ -141,7 +141,9 @@ def read_prompt_file(
             for role in ("system", "user")
             if (text := getattr(cfg, role)) is not None
         ]
-    if not any(role == "user" for role, _, _ in messages):
+    # a system-only prompt is the opening of a conversation (a case's turns or messages
+    # give the user messages); used by any other case it is an error at that case
+    if not any(role in ("user", "system") for role, _, _ in messages):
         errors.append(
             ConfigError("a prompt needs a 'user' message (or 'messages')", Location(file))
         )

@@ -65,6 +65,12 @@ def render_opening(
     else:
         opening = render_messages(prompt, vars, limits)
     if not conversational:
+        if not any(m.role == "user" for m in opening):
+            raise ConfigError(
+                f"prompt {prompt.ref} has no user message: only a case with 'turns' or "
+                "'messages' can use it",
+                case.location,
+            )
         return opening
     if opening and opening[-1].role == "user":
         where = prompt.location.file if prompt.location else prompt.ref

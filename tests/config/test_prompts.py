@@ -115,7 +115,7 @@ def test_jinja_syntax_errors_point_at_the_prompt_line(
             "prompts/p/draft.yaml:1:1: prompt files are named v<N>.yaml",
         ),
         (
-            {"prompts/p/v1.yaml": "system: x\n"},
+            {"prompts/p/v1.yaml": "description: x\n"},
             "prompts/p/v1.yaml:1:1: a prompt needs a 'user' message",
         ),
         (
