@@ -51,7 +51,8 @@ def test_bundled_run_exits_0_with_only_the_documented_failures(bundled) -> None:
     summary = json.loads(proc.stdout)
     failed = {g["suite"]: set(g["failed_cases"]) for g in summary["summary"]["groups"]}
     # the security suite runs against the hardened reference app: no failures; the agent
-    # suite's rule-based planner has four known weaknesses (tests/traces/test_agent_pack.py)
+    # suite's rule-based planner has four known weaknesses (tests/traces/test_agent_pack.py);
+    # the tool loop and conversation suites fail one honest case each (their descriptions)
     agent = {
         "status-lowercase-id",
         "money-back-outside-window",
@@ -62,6 +63,8 @@ def test_bundled_run_exits_0_with_only_the_documented_failures(bundled) -> None:
         **{n: set(c) for n, c in EXPECTED_FAILURES.items()},
         "security": set(),
         "agent-support": agent,
+        "tool-calling": {"id-without-dash"},
+        "conversation": {"corrected-order"},
     }
     for group in summary["summary"]["groups"]:
         assert group["errors"] == 0 and group["skipped"] == 0, group["suite"]

@@ -22,11 +22,13 @@ ASSERTION_TYPES = {
     # promptfoo's agent assertions, over the case trajectory (suites/agent-support.yaml)
     "trajectory:tool-used", "trajectory:tool-sequence", "trajectory:tool-args-match",
     "trajectory:step-count", "trajectory:goal-success",
+    "tool-call", "tool-call-f1", "is-valid-openai-tools-call", "finish-reason",
 }  # fmt: skip
 SUITE_KEYS = {"name", "description", "prompt", "prompts", "models", "dataset", "defaults",
-              "cases", "min_pass_rate", "gate", "redact"}  # fmt: skip
+              "cases", "min_pass_rate", "gate", "redact",
+              "tools", "tool_choice", "tools_impl", "max_steps", "tool_timeout_s"}  # fmt: skip
 CASE_KEYS = {"id", "vars", "expected", "assert", "tags", "description", "threshold",
-             "critical", "min_pass_rate"}  # fmt: skip
+             "critical", "min_pass_rate", "turns", "messages", "tools_impl", "max_steps"}  # fmt: skip
 PROMPT_KEYS = {"description", "system", "user", "messages", "params"}
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SUITES = sorted((ROOT / "suites").glob("*.yaml"))
@@ -51,7 +53,8 @@ def _render(prompt: dict, variables: dict) -> list[str]:
 
 
 def _suite_prompts(suite: dict) -> list[str]:
-    return list(suite.get("prompts") or [suite["prompt"]])
+    # no prompt: the inline one (the case's input var, or its turns / messages)
+    return list(suite.get("prompts") or ([suite["prompt"]] if "prompt" in suite else []))
 
 
 @pytest.mark.parametrize("path", PROMPTS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -59,7 +62,8 @@ def test_prompt_files_have_the_design_shape(path: Path) -> None:
     prompt = load_yaml(path)
     assert set(prompt) <= PROMPT_KEYS
     assert prompt["description"].strip()
-    assert "user" in prompt or "messages" in prompt
+    # a system-only prompt is a conversation's opening (the cases' turns are the user's)
+    assert "user" in prompt or "messages" in prompt or "system" in prompt
     assert re.fullmatch(r"v\d+", path.stem)
 
 
@@ -99,7 +103,11 @@ def test_bundled_suites_are_substantial() -> None:
         "order-extraction",
         "summarization",
     }
-    assert all(n >= 20 for n in sizes.values()), sizes
+    # the agent examples (a tool loop, conversations, traces) show a mechanism, each case a
+    # multi-step scenario: a handful is enough; the scoring examples need breadth
+    small = {"tool-calling", "conversation", "agent"}
+    assert all(n >= 20 for name, n in sizes.items() if name not in small), sizes
+    assert all(n >= 4 for n in sizes.values()), sizes
     criticals = sum(c.critical for p in SUITES for c in cases(load_yaml(p)))
     assert 2 <= criticals <= 6
 
