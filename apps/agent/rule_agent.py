@@ -35,7 +35,9 @@ def _calls(text: str, tools: set[str]) -> list[dict[str, Any]]:
     calls = []
     for i, order_id in enumerate(dict.fromkeys(_ORDER.findall(text))):
         if "order_status" in tools:
-            calls.append({"id": f"call_o{i}", "name": "order_status", "arguments": {"order_id": order_id}})
+            calls.append(
+                {"id": f"call_o{i}", "name": "order_status", "arguments": {"order_id": order_id}}
+            )
     product = _product(text)
     if product and re.search(r"in stock|available", text, re.I) and "stock_level" in tools:
         calls.append({"id": "call_s0", "name": "stock_level", "arguments": {"product": product}})

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 KEY = "sk-test-agentloop-0000"
-TOOLS_PY = '''\
+TOOLS_PY = """\
 import time
 
 
@@ -33,7 +33,7 @@ def broken(x: int = 0) -> str:
 def slow(s: int = 0) -> str:
     time.sleep(5)
     return "late"
-'''
+"""
 
 TOOLS = [
     {"type": "function", "function": {"name": "add", "description": "a + b", "parameters": {

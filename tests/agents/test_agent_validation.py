@@ -53,7 +53,9 @@ BAD = {
     ),
     "parameter the schema lacks": (
         TOOLS + CASE,
-        {"suites/tools.py": "def add(a, b, c):\n    return a\n\n\ndef weather(city):\n    return city\n"},
+        {
+            "suites/tools.py": "def add(a, b, c):\n    return a\n\n\ndef weather(city):\n    return city\n"
+        },
         "suites/tools.py:1:1: tool 'add': parameter 'c' has no default but is not in the schema",
     ),
     "schema argument the function lacks": (
@@ -62,10 +64,14 @@ BAD = {
         "suites/tools.py:1:1: tool 'add': the schema declares argument 'b' but the function has no such parameter",
     ),
     "tools_impl file missing": (
-        TOOLS + CASE, {}, "suites/s.yaml:4:13: tools_impl 'tools.py' not found",
+        TOOLS + CASE,
+        {},
+        "suites/s.yaml:4:13: tools_impl 'tools.py' not found",
     ),
     "tools_impl syntax error": (
-        TOOLS + CASE, {"suites/tools.py": "def add(a, b)\n"}, "suites/tools.py:1:",
+        TOOLS + CASE,
+        {"suites/tools.py": "def add(a, b)\n"},
+        "suites/tools.py:1:",
     ),
     "turns with a prompt ending in a user message": (
         """\
@@ -153,5 +159,8 @@ def test_validate_reports_it_with_exit_4(tmp_path: Path) -> None:
     _errors(tmp_path, TOOLS + CASE, {"suites/tools.py": "def add(a, b):\n    return a\n"})
     proc = cli(tmp_path, "validate")
     assert proc.returncode == 4, proc.stdout + proc.stderr
-    assert "suites/s.yaml:4:13: tools_impl suites/tools.py has no function for declared tool 'weather'" in proc.stderr
+    assert (
+        "suites/s.yaml:4:13: tools_impl suites/tools.py has no function for declared tool 'weather'"
+        in proc.stderr
+    )
     assert "Traceback" not in proc.stderr

@@ -80,11 +80,11 @@ def test_turns_carry_the_real_history_and_are_scored_per_turn(tmp_path: Path, mo
         assert _lines(root, "b")["chat"]["cached"] is True
 
 
-APP = '''\
+APP = """\
 def reply(messages):
     users = [m["content"] for m in messages if m["role"] == "user"]
     return f"turn {len(users)}: {users[-1]} (after {len(messages) - 1} messages)"
-'''
+"""
 
 
 def test_a_python_target_receives_the_whole_history(tmp_path: Path) -> None:
