@@ -48,7 +48,8 @@ TOOLS = [
 
 def models_for(server: Any) -> dict[str, dict[str, Any]]:
     return {
-        "oa": {"provider": "openai", "model": "gpt-4o-mini", "base_url": server.openai_base_url},
+        "oa": {"provider": "openai", "model": "gpt-4o-mini", "base_url": server.openai_base_url,
+               "price": {"input_per_mtok": 1000.0, "output_per_mtok": 2000.0}},
         "rs": {"provider": "openai", "model": "gpt-4o-mini", "api": "responses",
                "base_url": server.openai_base_url},
         "an": {"provider": "anthropic", "model": "claude-haiku-4-5",

@@ -65,6 +65,9 @@ def test_loop_runs_to_a_final_answer_in_every_wire_format(tmp_path: Path, server
         assert two["messages"][2]["content"] == "sunny in Paris"
         # the fake server counts one word per token: summed over the three calls
         assert two["tokens"]["output"] >= 4 and two["tokens"]["input"] > 0
+        if model == "oa":  # each call priced by the pricing layer; the loop sums them
+            t = two["tokens"]
+            assert two["cost_usd"] == pytest.approx((t["input"] * 1000 + t["output"] * 2000) / 1e6)
         raised = journal[("tool-raises", model)]
         assert raised["status"] == "pass"
         step = next(s for s in raised["trajectory"] if s["type"] == "tool")
@@ -117,17 +120,27 @@ def test_max_steps_is_the_candidates_error_with_its_trajectory(tmp_path: Path, s
     assert len(server.requests) == 2
 
 
-def test_unknown_tool_and_timeout_go_back_to_the_model(tmp_path: Path, server) -> None:
-    tools = [*TOOLS, {"name": "ghost", "parameters": {"type": "object", "properties": {}}}]
+def test_timeout_and_unknown_tool_go_back_to_the_model(tmp_path: Path, server) -> None:
     cases = [
-        {"id": "slow", "vars": {"input": "call slow"}, "assert": [{"type": "contains", "value": "no answer within"}]},
+        {"id": "slow", "vars": {"input": "call slow"},
+         "assert": [{"type": "contains", "value": "no answer within 0.3 s"}]},
     ]  # fmt: skip
-    tools_py = "from tools_base import *  # noqa\n"
-    del tools_py
     root = make(tmp_path, server, _suite(cases=cases, tool_timeout_s=0.3), models=["oa"])
     proc = cli(root, "run", "--no-report", "--run-id", "t")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    rec = _journal(root)[("slow", "oa")]
-    step = next(s for s in rec["trajectory"] if s["type"] == "tool")
+    step = next(s for s in _journal(root)[("slow", "oa")]["trajectory"] if s["type"] == "tool")
     assert "no answer within 0.3 s" in step["error"]
-    del tools
+    # a model that calls a tool nobody declared is told so, and the step records it
+    server.script({"tool_calls": [{"name": "ghost", "arguments": {}}]}, "sorry")
+    proc = cli(root, "run", "--no-report", "--run-id", "u", "--cache-mode", "off")
+    rec = _journal_of(root, "u")[("slow", "oa")]
+    ghost = rec["trajectory"][1]
+    assert (ghost["type"], ghost["name"]) == ("tool", "ghost")
+    assert ghost["error"].startswith("unknown tool 'ghost'")
+    assert rec["messages"][2]["content"].startswith("error: unknown tool 'ghost'")
+    assert rec["output"] == "sorry"
+
+
+def _journal_of(root: Path, run: str) -> dict[tuple[str, str], dict]:
+    text = (root / ".llmeval" / "runs" / run / "results.jsonl").read_text(encoding="utf-8")
+    return {(r["case_id"], r["model"]): r for r in map(json.loads, text.splitlines())}
