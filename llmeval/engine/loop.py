@@ -43,7 +43,7 @@ class TurnReply:
     """The final answer to one turn, for its assertions."""
 
     text: str
-    tool_calls: tuple[ToolCall, ...]
+    tool_calls: tuple[ToolCall, ...]  # every call made while answering this turn
     latency_ms: float
     end: int  # the history up to and including this answer: history[:end]
 
@@ -86,6 +86,7 @@ async def converse(
         if turn is not None:
             history.append(turn.message)
         turn_start = clock()
+        turn_calls: list[ToolCall] = []
         for step in range(limit):
             choice = base.tool_choice
             if step > 0 and choice is not None and choice.mode in ("required", "tool"):
@@ -112,6 +113,7 @@ async def converse(
             )
             history.append(Message("assistant", last.text, tool_calls=last.tool_calls))
             calls.extend(last.tool_calls)
+            turn_calls.extend(last.tool_calls)
             if agenda.toolbox is None or not last.tool_calls:
                 break
             if step == limit - 1:
@@ -137,7 +139,7 @@ async def converse(
                 )
                 history.append(Message("tool", ran.output, tool_call_id=tc.id or tc.name))
         replies.append(
-            TurnReply(last.text, last.tool_calls, (clock() - turn_start) * 1000.0, len(history))
+            TurnReply(last.text, tuple(turn_calls), (clock() - turn_start) * 1000.0, len(history))
         )
         if failure is not None:
             break

@@ -110,3 +110,29 @@ def test_a_python_target_receives_the_whole_history(tmp_path: Path) -> None:
     rec = _lines(tmp_path, "p")["c"]
     assert [a["turn"] for a in rec["assertions"]] == [0, 1]
     assert rec["output"] == "turn 2: two (after 2 messages)"
+
+
+def test_turns_and_the_tool_loop_combine(tmp_path: Path) -> None:
+    from agent_project import TOOLS
+
+    case = {
+        "id": "both",
+        "turns": [
+            {"content": "add a=2 b=2", "assert": [{"type": "equals", "value": "results: 4"}]},
+            {"content": "now weather city=Oslo",
+             "assert": [{"type": "tool-call", "value": {"name": "weather", "position": "only"}}]},
+        ],
+    }  # fmt: skip
+    with FakeLLMServer(responder=tool_agent) as server:
+        suite = {"name": "both", "tools": TOOLS, "tools_impl": "tools.py", "cases": [case]}
+        root = make(tmp_path, server, suite, models=["oa"])
+        proc = cli(root, "run", "--no-report", "--run-id", "t")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert len(server.requests) == 4  # two calls per turn
+    rec = _lines(root, "t")["both"]
+    assert rec["output"] == "results: sunny in Oslo"
+    assert [m["role"] for m in rec["messages"]] == [
+        "user", "assistant", "tool", "assistant", "user", "assistant", "tool", "assistant",
+    ]  # fmt: skip
+    assert [s["attributes"].get("turn") for s in rec["trajectory"]] == [0, 0, 0, 1, 1, 1]
+    assert [(a["turn"], a["passed"]) for a in rec["assertions"]] == [(0, True), (1, True)]
