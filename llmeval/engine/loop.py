@@ -180,4 +180,12 @@ def journal_messages(
         return tuple({"role": m.role, "content": m.content} for m in fallback)
     from llmeval.providers.secrets import redact
 
-    return tuple({**m.to_json(), "content": redact(m.content)} for m in c.history)
+    # the user message opening each turn carries its 0-based index, the number the
+    # turn's assertions carry (AssertionResult.turn), so a reader never has to guess
+    # which user message a turn is when the prompt or a prior history has some too
+    starts = [len(fallback)] + [t.end for t in c.turns[:-1]] if c.turns else []
+    out = [{**m.to_json(), "content": redact(m.content)} for m in c.history]
+    for n, i in enumerate(starts):
+        if i < len(out) and out[i].get("role") == "user":
+            out[i]["turn"] = n
+    return tuple(out)

@@ -165,6 +165,9 @@ def _add_texts(row: dict[str, Any], r: CaseResult, budget: _Budget, texts: _Text
         row["v"] = clip(as_text(r.vars), budget)
     if r.messages:
         row["ms"] = [_message(m, budget, texts) for m in r.messages]
+        starts = [i for i, m in enumerate(r.messages) if isinstance(m.get("turn"), int)]
+        if starts:  # which messages open a conversation's turns (engine.loop marks them)
+            row["tu"] = starts
     if r.tool_calls:
         row["tc"] = [
             _call(c.name, c.arguments, c.raw_arguments, c.id, budget) for c in r.tool_calls

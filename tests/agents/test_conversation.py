@@ -110,6 +110,10 @@ def test_a_python_target_receives_the_whole_history(tmp_path: Path) -> None:
     rec = _lines(tmp_path, "p")["c"]
     assert [a["turn"] for a in rec["assertions"]] == [0, 1]
     assert rec["output"] == "turn 2: two (after 2 messages)"
+    # the user message opening each turn is marked with the number its assertions carry
+    assert [(m["role"], m.get("turn")) for m in rec["messages"]] == [
+        ("user", 0), ("assistant", None), ("user", 1), ("assistant", None)
+    ]  # fmt: skip
 
 
 def test_turns_and_the_tool_loop_combine(tmp_path: Path) -> None:

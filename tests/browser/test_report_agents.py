@@ -96,3 +96,31 @@ def test_payload_stays_compact() -> None:
         ["tool", "lookup_order"],
         ["tool", "refund"],
     ]
+
+
+def test_turns_start_where_the_engine_marked_them(open_report) -> None:
+    """A prior history (``messages:``) holds a user message too: the turn is the marked
+    message, not the first user message."""
+    from dataclasses import replace
+
+    from llmeval.domain.record import AssertionResult
+
+    r = replace(
+        agent_result(PAYLOAD),
+        messages=(
+            {"role": "system", "content": "You are a shop assistant."},
+            {"role": "user", "content": "earlier question"},
+            {"role": "assistant", "content": "earlier answer"},
+            {"role": "user", "content": "now this", "turn": 0},
+            {"role": "assistant", "content": "the answer"},
+        ),
+        assertions=(AssertionResult("icontains", "pass", 1.0, "found", turn=0),),
+    )
+    r = CaseResult.from_json(json.loads(json.dumps(r.to_json())))
+    rep = open_report(render_html([r], meta()), fragment="#case=" + quote(KEY))
+    rep.wait_until("document.getElementById('detail-title').textContent === 'agent-refund'")
+    kinds = rep.page.locator("#detail .transcript > *").evaluate_all(
+        "els => els.map(e => e.classList.contains('turn-asserts') ? 'asserts'"
+        " : e.className.replace('msg role-', '') + (e.querySelector('.tag') ? '*' : ''))"
+    )
+    assert kinds == ["system", "user", "assistant", "user*", "assistant", "asserts"]

@@ -660,8 +660,9 @@
   function isConversation(r) {
     return (r.ms || []).some(function (m) { return m[0] === 'assistant' || m[0] === 'tool' || m.length > 2; });
   }
-  // Turn k (AssertionResult.turn, 0-based) is the k-th user message and what followed
-  // it; its assertions are listed after its last reply.
+  // Turn k (AssertionResult.turn, 0-based) starts at message r.tu[k] when the engine
+  // marked it (a prompt or prior history may hold user messages too), else at the k-th
+  // user message; its assertions are listed after its last reply.
   function transcriptSection(body, r, byTurn) {
     var s = section(body, 'Conversation (' + r.ms.length + ' messages)');
     var log = s.appendChild(el('div', 'transcript'));
@@ -674,13 +675,15 @@
       box.appendChild(assertTable(list));
       byTurn.delete(t);
     }
-    r.ms.forEach(function (m) {
+    var starts = Array.isArray(r.tu) ? r.tu : null;
+    r.ms.forEach(function (m, i) {
       var role = String(m[0]);
-      if (role === 'user') { turnAsserts(turn, 'Turn ' + (turn + 1)); turn++; }
+      var opens = starts ? starts.indexOf(i) >= 0 : role === 'user';
+      if (opens) { turnAsserts(turn, 'Turn ' + (turn + 1)); turn++; }
       var d = log.appendChild(el('div', 'msg role-' + role.replace(/[^a-z]/g, '')));
       var h = d.appendChild(el('div', 'role'));
       addText(h, role);
-      if (role === 'user') h.appendChild(el('span', 'tag', 'turn ' + (turn + 1)));
+      if (opens) h.appendChild(el('span', 'tag', 'turn ' + (turn + 1)));
       if (m[3] != null) { h.appendChild(el('span', 'muted', ' result of ')); addId(h.appendChild(el('code', 'muted')), m[3]); }
       var calls = Array.isArray(m[2]) ? m[2] : [];
       var text = T(TEXTS[m[1]]).text;
