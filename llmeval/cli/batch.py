@@ -50,7 +50,11 @@ def _print(run_id: str, rows: list[dict[str, Any]], note: str | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    con = output.console()
+    import sys
+
+    from rich.console import Console
+
+    con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if not rows:
         con.print(f"run {escape(run_id)} has no batches (it was not run with --batch)")
         return
