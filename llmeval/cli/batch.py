@@ -47,12 +47,11 @@ def _rows(summaries: list[Any]) -> list[dict[str, Any]]:
 
 
 def _print(run_id: str, rows: list[dict[str, Any]], note: str | None) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
     import sys
 
     from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
 
     con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if not rows:

@@ -175,9 +175,7 @@ class Batching:
         if len(self._queue) >= self.size:
             return 0.0
         now = self.clock()
-        return max(
-            0.0, min(self._last_at + self.window_s, self._first_at + self.max_wait_s) - now
-        )
+        return max(0.0, min(self._last_at + self.window_s, self._first_at + self.max_wait_s) - now)
 
     async def _flush_loop(self) -> None:
         while self._queue:

@@ -53,7 +53,8 @@ def test_batch_run_generations_and_judge_at_the_batch_price(
         assert ln["cost_usd"] == pytest.approx(0.5 * list_cost)
         j = ln["judge_tokens"]
         assert ln["judge_cost_usd"] == pytest.approx(
-            0.5 * (j["input"] * PRICE["input_per_mtok"] + j["output"] * PRICE["output_per_mtok"])
+            0.5
+            * (j["input"] * PRICE["input_per_mtok"] + j["output"] * PRICE["output_per_mtok"])
             / 1e6
         )
     m = manifest(root, "r")
@@ -108,7 +109,7 @@ def test_partial_failure_and_expiry_map_to_each_case(
 ) -> None:
     srv = fake_server
 
-    def says(cid: str):  # noqa: ANN202
+    def says(cid: str):
         return lambda body: f"say {cid}" in json.dumps(body.get("messages"))
 
     srv.fail_when("bad_request", says("c0003"))  # fatal: that case's error, not retried
