@@ -19,7 +19,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,41 +35,6 @@ from llmeval.providers.batch.state import BatchState, StateDir
 from llmeval.providers.cache import cache_key, endpoint_host
 
 Progress = Callable[[list[BatchState]], None]
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    """One batch as the folder records it (no network): for ``llmeval batch status``."""
-
-    model: str
-    api: str
-    name: str
-    batch_id: str | None
-    phase: str
-    remote_status: str | None
-    requests: int
-    counts: dict[str, int]
-    cancel_requested: bool
-
-
-def summarize(folder: Path) -> list[BatchSummary]:
-    """Every batch recorded under ``folder`` (one model's folder, or their parent)."""
-    dirs = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())] if folder.is_dir() else []
-    return [
-        BatchSummary(
-            s.model,
-            s.api,
-            s.name,
-            s.batch_id,
-            s.phase,
-            s.remote_status,
-            len(s.keys),
-            dict(s.counts),
-            s.cancel_requested,
-        )
-        for d in dirs
-        for s in StateDir(d).load()
-    ]
 
 
 class BatchSubmitter:
@@ -308,7 +272,10 @@ class BatchSubmitter:
                 out[k] = BatchNotProcessed("request not in any finished batch; it runs on resume")
         return out
 
-    def provider(self) -> BatchAnswers:
+    def provider(self) -> Any:
+        """A ``Provider`` answering from the collected results (``answers.BatchAnswers``)."""
+        from llmeval.providers.batch.answers import BatchAnswers
+
         return BatchAnswers(self)
 
     # operator commands ------------------------------------------------------------
@@ -321,25 +288,3 @@ class BatchSubmitter:
                 state.cancel_requested = True
                 self._record(state, remote)
         return states
-
-
-class BatchAnswers:
-    """A ``Provider`` that answers from a submitter's collected results (no network):
-    the per-request error is raised as it would be by a live call; a request no batch
-    processed raises ``BatchNotProcessed`` (not-run, resumable)."""
-
-    def __init__(self, submitter: BatchSubmitter) -> None:
-        self.submitter = submitter
-        self._outcomes = submitter.outcomes()
-
-    async def complete(self, request: CompletionRequest) -> Completion:
-        key = self.submitter.key(request)
-        o = self._outcomes.get(key)
-        if o is not None and o.completion is not None:
-            return o.completion
-        cache = self.submitter.cache
-        if cache is not None and (hit := cache.get(key)) is not None:
-            return hit  # answered before (an earlier run or batch): free
-        if o is not None:
-            raise o.error()
-        raise BatchNotProcessed("request not in any finished batch; it runs on resume")
