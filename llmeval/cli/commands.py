@@ -2,6 +2,7 @@
 
 from llmeval.cli import (  # noqa: F401
     baseline,
+    batch,
     cache,
     diff,
     export,

@@ -66,7 +66,7 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
 
         output.err(f"nothing selected: {why_nothing(project, sel)}")
         return exits.NOTHING
-    est = estimate_plan(project, plan, cfg.cache_mode)
+    est = estimate_plan(project, plan, cfg.cache_mode, batch=getattr(cfg, "batch", False))
     if as_json:
         from llmeval.cli.run import emit_json
 
@@ -95,7 +95,8 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
             str(row["cached"]),
             f"{row['tokens_in']:,}",
             f"{row['tokens_out']:,}",
-            _cost(row["cost_usd"], local=plan.models[alias].is_local),
+            _cost(row["cost_usd"], local=plan.models[alias].is_local)
+            + (" (batch)" if row.get("batch") else ""),
         )
     tot = est["total"]
     t.add_section()
@@ -119,6 +120,11 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
         con.print(
             f"[dim]plus {judged} judge calls, not in the estimate: their input is the"
             " answer itself[/]"
+        )
+    if any(row.get("batch") for row in est["models"].values()):
+        con.print(
+            "[dim](batch): sent through the provider's batch API, priced at the batch "
+            "price (50% of list); answers may take up to 24 h[/]"
         )
     for line in over_limit_lines(plan):
         con.print(f"[yellow]input too long:[/] {escape(line)}")

@@ -49,6 +49,9 @@ def run(
         None, "--max-cost", min=0, metavar="USD", help="Stop cleanly before this run spends more."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and cost; call nothing."),
+    batch: bool = typer.Option(
+        False, "--batch", help="Send through the providers' batch APIs (half price, slower)."
+    ),
     baseline: str = typer.Option(
         None,
         "--baseline",
@@ -98,6 +101,7 @@ def run(
             cache_mode=cache_mode,
             max_cost=max_cost,
             dry_run=dry_run,
+            batch=batch,
             baseline=baseline,
             allow_changed=allow_changed,
             allow_skipped=allow_skipped,

@@ -33,6 +33,7 @@ def run(
     tags: list[str],
     quiet: bool,
     allow_skipped: bool = False,
+    batch: bool = False,
 ) -> int:
     from llmeval.engine.session import RunConfig, Selection, execute
 
@@ -45,6 +46,7 @@ def run(
         concurrency=concurrency,
         cache_mode=cache_mode,
         max_cost_usd=max_cost,
+        batch=batch,
     )
     if dry_run:
         from llmeval.cli.dry_run import show_plan

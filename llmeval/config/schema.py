@@ -65,6 +65,8 @@ class ModelConfig(_Strict):
     description: str = ""
     api: Literal["chat", "responses"] = "chat"  # openai: Chat Completions or Responses API
     stream: bool = False
+    batch: bool = False  # the provider's batch API (openai chat, anthropic)
+    batch_size: PositiveInt | None = None
     # provider http (checked by config.http, with located errors)
     url: str | None = None
     method: Literal["GET", "POST", "PUT", "PATCH"] = "POST"

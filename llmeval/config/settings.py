@@ -13,7 +13,7 @@ from llmeval.config.schema import ModelConfig, SettingsFile
 from llmeval.config.validation import hint, validate
 from llmeval.config.yaml import YamlList, YamlMap, load_yaml, locate
 from llmeval.domain.location import Location
-from llmeval.domain.model import LOCAL_PROVIDERS, ModelSpec, Price
+from llmeval.domain.model import LOCAL_PROVIDERS, ModelSpec, Price, batch_capable
 from llmeval.domain.project import GatePolicy, Settings
 from llmeval.domain.prompt import RenderLimits
 from llmeval.errors import ConfigError, ConfigErrors, SecurityError
@@ -316,6 +316,12 @@ def _model_from_config(
     from llmeval.config.http import check_traces
 
     check_traces(cfg, provider, raw, where)
+    if (cfg.batch or cfg.batch_size) and not batch_capable(provider, cfg.api):
+        raise ConfigError(
+            f"'batch' works with openai (api: chat) and anthropic models, not {provider}"
+            + (f" (api: {cfg.api})" if provider == "openai" else ""),
+            where,
+        )
     price = cfg.price
     return ModelSpec(
         alias=alias,
@@ -335,6 +341,8 @@ def _model_from_config(
         stream=cfg.stream,
         http=http if provider == "http" else None,
         traces=cfg.traces,
+        batch=cfg.batch,
+        batch_size=cfg.batch_size,
     )
 
 

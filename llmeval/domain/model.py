@@ -76,6 +76,8 @@ class ModelSpec:
     # trajectories from the target's traces: python "otel" (default when the target
     # uses OpenTelemetry) | "off"; http "otlp" (opt-in: a local OTLP receiver) | "off"
     traces: str | None = None
+    batch: bool = False  # send through the provider's batch API (providers.batching)
+    batch_size: int | None = None  # at most this many requests per batch
 
     @property
     def is_local(self) -> bool:
@@ -83,8 +85,20 @@ class ModelSpec:
         price, and no provider stack, so llmeval times and bounds the call itself."""
         return self.provider in LOCAL_PROVIDERS
 
+    @property
+    def batch_capable(self) -> bool:
+        """The provider has a batch API for this model's endpoint."""
+        return batch_capable(self.provider, self.api)
+
     def __hash__(self) -> int:  # params is a dict; identity of a spec is its alias
         return hash(self.alias)
 
 
 LOCAL_PROVIDERS = frozenset({"echo", "python"})
+# (provider, api) pairs with a batch API: OpenAI's Batch API (chat completions only)
+# and Anthropic's Message Batches API
+BATCH_APIS = frozenset({("openai", "chat"), ("anthropic", "chat")})
+
+
+def batch_capable(provider: str, api: str = "chat") -> bool:
+    return (provider, api) in BATCH_APIS

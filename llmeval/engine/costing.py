@@ -4,6 +4,8 @@ The one per-item estimate behind both ``--dry-run`` and the ``--max-cost`` reser
 (token counts come from ``providers.tokens``, prices from ``providers.pricing``). A
 cached generation costs nothing; judge calls are estimated as upper bounds (the
 judge's max output tokens), so a reservation is never smaller than what is spent.
+A model sent through its provider's batch API (``--batch`` or ``batch: true``, the
+rule is ``providers.batching.uses_batch``) is estimated at the batch price.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class ItemEstimate:
     cost_usd: float | None = 0.0  # None: a remote model with no known price
     cached: bool = False
     judge_cost_usd: float = 0.0
+    batch: bool = False  # the generation is priced as a batch request
 
     @property
     def total_usd(self) -> float:
@@ -54,7 +57,9 @@ class Coster:
         cache: Any = None,
         resolve: Callable[[str], ModelSpec] | None = None,
         default_judge: str | None = None,
+        batch: bool = False,  # the run's --batch flag
     ) -> None:
+        self.batch = batch
         self.cache = cache
         self.resolve = resolve
         self.default_judge = default_judge
@@ -77,7 +82,6 @@ class Coster:
         return bool(self.cache.contains(cache_key(item.request(), endpoint)))
 
     def estimate(self, item: WorkItem) -> ItemEstimate:
-        from llmeval.providers.pricing import price_for
         from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
 
         spec = item.model
@@ -91,12 +95,25 @@ class Coster:
             return ItemEstimate(cached=True, judge_cost_usd=judge_cost)
         tin = estimate_tokens(spec, item.messages) * calls
         tout = estimate_output_tokens(spec, item.params) * calls
-        price = price_for(spec, spec.model)
+        price = self._price(spec)
         cost = price.cost(tin, tout) if price is not None else None
-        return ItemEstimate(tin, tout, cost, False, judge_cost)
+        return ItemEstimate(tin, tout, cost, False, judge_cost, self.batched(spec))
+
+    def batched(self, spec: ModelSpec) -> bool:
+        from llmeval.providers.batching import uses_batch
+
+        return uses_batch(spec, self.batch)
+
+    def _price(self, spec: ModelSpec) -> Any:
+        """The list price, or the batch price when ``spec`` is sent in batches."""
+        from llmeval.providers.pricing import batch_price, price_for
+
+        price = price_for(spec, spec.model)
+        if price is not None and self.batched(spec):
+            return batch_price(price)
+        return price
 
     def _judge_cost(self, item: WorkItem) -> float:
-        from llmeval.providers.pricing import price_for
         from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
 
         total = 0.0
@@ -104,7 +121,7 @@ class Coster:
             judge = self._judge(name)
             if judge is None or judge.is_local:
                 continue
-            price = price_for(judge, judge.model)
+            price = self._price(judge)
             if price is None:
                 continue
             graded = estimate_output_tokens(item.model, item.params)

@@ -9,8 +9,11 @@ from llmeval.domain.project import Project
 from llmeval.engine.plan import Plan
 
 
-def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict[str, Any]:
-    """Per model: items, expected cache hits, estimated tokens and cost. Calls nothing."""
+def estimate_plan(
+    project: Project, plan: Plan, cache_mode: str = "use", batch: bool = False
+) -> dict[str, Any]:
+    """Per model: items, expected cache hits, estimated tokens and cost (at the batch
+    price for models sent in batches: ``batch`` is the run's --batch). Calls nothing."""
     cache = None
     if cache_mode in ("use", "replay") and any(not s.is_local for s in plan.models.values()):
         from pathlib import Path
@@ -27,6 +30,7 @@ def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict
             "tokens_out": 0,
             "cost_usd": 0.0,
             "judge_cost_usd": 0.0,
+            "batch": False,
         }
     )
     unpriced: set[str] = set()
@@ -37,12 +41,14 @@ def estimate_plan(project: Project, plan: Plan, cache_mode: str = "use") -> dict
         cache=cache,
         resolve=lambda name: resolve_model(project.settings, name),
         default_judge=project.settings.judge,
+        batch=batch,
     )
     try:
         for item in plan.items:
             spec = item.model
             row = rows[spec.alias]
             row["items"] += 1
+            row["batch"] = coster.batched(spec)
             est = coster.estimate(item)
             row["judge_cost_usd"] += est.judge_cost_usd
             if spec.is_local:

@@ -102,6 +102,7 @@ def build_manifest(
         "started_at": started,
         "selection": cfg.selection.to_json(),
         "cache_mode": cfg.cache_mode,
+        "batch": cfg.batch,  # --batch: resumed the same way (providers.batching)
         "max_cost_usd": cfg.max_cost_usd
         if cfg.max_cost_usd is not None
         else (previous or {}).get("max_cost_usd"),

@@ -73,6 +73,7 @@ class RunConfig:
     baseline_results: list[Any] | None = None  # pairwise judges against these outputs
     plan: Plan | None = None  # already built by the caller (not used on --resume)
     runs_dir: Path | None = None  # overrides paths.runs (the Python API's throwaway runs)
+    batch: bool = False  # --batch: models with a batch API go through it (kept on --resume)
 
 
 @dataclass
@@ -196,6 +197,8 @@ async def _execute_locked(
                 )
             selection = original
             cfg = replace(cfg, selection=original)  # what run.json records, again
+        if previous.get("batch"):  # its batches are polled again, never resent live
+            cfg = replace(cfg, batch=True)
     else:
         run_dir = store.run_dir(run_id)
         if (run_dir / "results.jsonl").exists() or (run_dir / "run.json").exists():
@@ -223,8 +226,9 @@ async def _execute_locked(
     cost = cost_fn()
     concurrency = cfg.concurrency or settings.concurrency
     factory = provider_factory or ProviderFactory(
-        project, cache_mode=cfg.cache_mode, concurrency=concurrency
-    )
+        project, cache_mode=cfg.cache_mode, concurrency=concurrency, batch=cfg.batch,
+        run_dir=run_dir,
+    )  # fmt: skip
     providers = {alias: factory.get(spec) for alias, spec in plan.models.items()}
     factory.warm()
     watch = getattr(observer, "watch_limits", None)
@@ -245,7 +249,7 @@ async def _execute_locked(
         RunOptions(
             run_id=run_id,
             concurrency=concurrency,
-            workers=runner_pool(providers.values(), concurrency),
+            workers=runner_pool(providers.values(), concurrency, len(plan.items)),
             local_timeout_s=settings.timeout_s,
             max_cost_usd=cfg.max_cost_usd,  # caps what this invocation spends
         ),

@@ -14,9 +14,19 @@ from llmeval.providers.base import Provider, aclose
 
 class ProviderFactory:
     def __init__(
-        self, project: Project, *, cache_mode: str = "use", concurrency: int | None = None
+        self,
+        project: Project,
+        *,
+        cache_mode: str = "use",
+        concurrency: int | None = None,
+        batch: bool = False,
+        run_dir: Path | None = None,
     ) -> None:
         self.project = project
+        # --batch: every model with a batch API goes through it (``batch: true`` per
+        # model does so anyway); batch state lives in the run folder
+        self.batch = batch
+        self.run_dir = run_dir
         self.settings = project.settings
         self.cache_mode = cache_mode
         # the run-wide bound each model's stack adapts under (a spec's own wins)
@@ -39,6 +49,14 @@ class ProviderFactory:
         hit = self._stacks.get(spec.alias)
         if hit is not None:
             return hit
+        if self.run_dir is not None and self.cache_mode != "replay":
+            from llmeval.providers.batching import uses_batch
+
+            if uses_batch(spec, self.batch):
+                base = registry.create_batching(spec, self.project.root, self.run_dir)
+                batching = getattr(base, "inner", None)  # the Batching inside Redacting
+                stack = self._stacks[spec.alias] = self._wrap(base, spec, batching)
+                return stack
         base = registry.create(spec, self.project.root)
         stack = self._stacks[spec.alias] = self._wrap(base, spec)
         return stack
@@ -54,7 +72,7 @@ class ProviderFactory:
         stack = self._stacks[key] = self._wrap(embeddings.create(spec, self.project.root), spec)
         return stack
 
-    def _wrap(self, base: Provider, spec: ModelSpec) -> Provider:
+    def _wrap(self, base: Provider, spec: ModelSpec, batching: Any = None) -> Provider:
         self._bases.append(base)
         if spec.is_local:
             return base  # local code: nothing to cache, retry or rate-limit
@@ -70,6 +88,7 @@ class ProviderFactory:
             deadline_s=self.settings.deadline_s,
             endpoint=spec.base_url or spec.provider,
             concurrency=self.concurrency,
+            batching=batching,
         )
 
     def estimator(self) -> Callable[[Any], float]:
@@ -81,6 +100,7 @@ class ProviderFactory:
             cache=self._response_cache() if self.cache_mode == "use" else None,
             resolve=lambda name: resolve_model(self.settings, name),
             default_judge=self.settings.judge,
+            batch=self.batch,
         )
         return lambda item: coster.estimate(item).total_usd
 
@@ -108,8 +128,8 @@ class ProviderFactory:
                 close()
 
 
-def runner_pool(providers: Iterable[object], concurrency: int) -> int:
+def runner_pool(providers: Iterable[object], concurrency: int, planned: int | None = None) -> int:
     """Cases the runner keeps in progress: see ``providers.stack.runner_pool``."""
     from llmeval.providers.stack import runner_pool as pool
 
-    return pool(providers, concurrency)
+    return pool(providers, concurrency, planned)

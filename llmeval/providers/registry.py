@@ -57,6 +57,16 @@ def create(spec: ModelSpec, root: Path) -> Provider:
     return Redacting(cls(spec, root=root))
 
 
+def create_batching(spec: ModelSpec, root: Path, run_dir: Path) -> Provider:
+    """``spec``'s requests through its provider's batch API, state in ``run_dir``,
+    behind the same redaction boundary as ``create``. Raises ConfigError when the
+    provider has no batch API."""
+    from llmeval.providers.batch import submitter_for
+    from llmeval.providers.batching import Batching
+
+    return Redacting(Batching(submitter_for(run_dir, spec, root=root), size=spec.batch_size))
+
+
 def known_params(spec: ModelSpec) -> frozenset[str] | None:
     """The params ``spec``'s provider sends; None if it takes any. A plugin declares its
     own with a ``known_params`` class attribute (else it takes any)."""

@@ -11,6 +11,10 @@
 - ``Limited`` is the gate before the wire: adaptive (AIMD) concurrency slot,
   RPM/TPM, lane pause, per-attempt timeout.
 
+A model sent through its provider's batch API (``batching=``) keeps the same layers,
+but ``Limited`` has no slots, RPM/TPM or attempt timeout and ``Retrying`` no case
+deadline (see ``providers.batching``).
+
 Errors the engine should read as "not-run, resumable": ``CircuitOpenError`` and its
 subclass ``LanePausedTooLong``. ``ReplayMissError`` is a replay-mode miss. Any other
 ``ProviderError`` after the retries is the case's ``error``.
@@ -22,7 +26,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from llmeval.domain.model import ModelSpec
@@ -77,7 +81,9 @@ class ModelStack:
         breaker: CircuitBreaker,
         limited: Limited,
         lane: Lane,
+        batching: Any = None,
     ) -> None:
+        self.batching = batching  # a providers.batching.Batching, or None
         self.spec = spec
         self.base = base
         self.outer = outer
@@ -128,7 +134,10 @@ class ModelStack:
 
     def counters(self) -> dict[str, float]:
         """``stats()`` as a plain dict, for the run summary and the progress display."""
-        return self.stats().as_dict()
+        out = self.stats().as_dict()
+        if self.batching is not None:
+            out.update(asdict(self.batching.stats))
+        return out
 
     async def aclose(self) -> None:
         await aclose(self.base)
@@ -154,6 +163,7 @@ def build_stack(
     sleep: Sleep = asyncio.sleep,
     clock: Clock = time.monotonic,
     rand: Callable[[], float] = random.random,
+    batching: Any = None,
 ) -> ModelStack:
     """Compose the stack for one model.
 
@@ -161,17 +171,23 @@ def build_stack(
     run-wide ``concurrency`` / ``timeout_s`` given here. ``adaptive=False`` keeps the
     concurrency fixed (no AIMD). With ``cache=None`` or
     ``cache_mode="off"`` there is no cache layer (replay without a cache is refused).
+    With ``batching`` (the ``Batching`` inside ``base``) the model's requests go into
+    provider batches: no slots, RPM/TPM, attempt timeout or case deadline apply.
     """
     if cache is None and cache_mode == "replay":
         raise ValueError("replay mode needs a response cache")
+    limits = spec
+    if batching is not None:
+        concurrency = timeout_s = deadline_s = None
+        limits = replace(spec, concurrency=None, rpm=None, tpm=None, timeout_s=None)
     lane = Lane(clock=clock, sleep=sleep, max_pause_s=max_pause_s)
     limited = Limited(
         base,
-        concurrency=spec.concurrency or concurrency,
-        rpm=spec.rpm,
-        tpm=spec.tpm,
+        concurrency=limits.concurrency or concurrency,
+        rpm=limits.rpm,
+        tpm=limits.tpm,
         lane=lane,
-        timeout_s=spec.timeout_s or timeout_s,
+        timeout_s=limits.timeout_s or timeout_s,
         estimate=estimate,
         clock=clock,
         sleep=sleep,
@@ -203,11 +219,20 @@ def build_stack(
         breaker=circuit,
         limited=limited,
         lane=lane,
+        batching=batching,
     )
 
 
-def runner_pool(providers: Iterable[object], concurrency: int) -> int:
+# cases in progress at once for a plan with batch models: enough to fill a batch
+MAX_BATCH_POOL = 50_000
+
+
+def runner_pool(providers: Iterable[object], concurrency: int, planned: int | None = None) -> int:
     """How many cases the runner should keep in progress at once.
+
+    With a batch model, every case of the plan (``planned``, at most
+    ``MAX_BATCH_POOL``): a case waits for its batch without holding anything, and a
+    batch is only as full as the requests in progress together.
 
     When every model has a stack that bounds its own concurrency (AIMD in
     ``Limited``), the runner takes twice that many cases: a case sleeping its own
@@ -216,6 +241,8 @@ def runner_pool(providers: Iterable[object], concurrency: int) -> int:
     only bound and stays ``concurrency``.
     """
     stacks = list(providers)
+    if any(getattr(p, "batching", None) is not None for p in stacks):
+        return max(concurrency, min(planned or MAX_BATCH_POOL, MAX_BATCH_POOL))
     bounded = all(isinstance(p, ModelStack) and p.limited.slots is not None for p in stacks)
     return 2 * concurrency if stacks and bounded else concurrency
 

@@ -12,6 +12,7 @@ from fakeserver import FakeLLMServer
 from llmeval.domain.model import Price
 from llmeval.errors import BadRequestError, TransientError
 from llmeval.providers.batch import BatchNotProcessed, BatchSubmitter, batch_backend, summarize
+from llmeval.providers.batch.results import BatchExpired
 from llmeval.providers.cache import ResponseCache
 from llmeval.providers.pricing import BATCH_FACTOR, table_price
 
@@ -96,21 +97,21 @@ async def test_partial_failure_maps_each_request_to_its_error(
 
 
 @pytest.mark.parametrize("api", APIS)
-async def test_expiry_leaves_the_rest_not_run_and_resume_sends_only_those(
+async def test_expiry_is_a_retryable_error_and_resume_sends_only_those(
     fake_server: FakeLLMServer, api: str, tmp_path: Path
 ) -> None:
     fake_server.batches.expire_after = 12
     sub = submitter(fake_server, api, tmp_path / "b")
     reqs = requests(sub.backend.spec, 30)
     answers = await sub.run(reqs)
-    missing = [k for k, a in answers.items() if isinstance(a, BatchNotProcessed)]
+    missing = [k for k, a in answers.items() if isinstance(a, BatchExpired)]
     assert len(missing) == 18 and sum(not isinstance(a, Exception) for a in answers.values()) == 12
     assert all(
-        a.fatal and a.kind == "batch_not_processed"
+        not a.fatal and a.kind == "batch_expired"
         for a in answers.values()
         if isinstance(a, Exception)
     )
-    with pytest.raises(BatchNotProcessed):
+    with pytest.raises(BatchExpired):
         await sub.provider().complete(reqs[-1])
     # resume once the provider keeps up: only the 18 never processed go again
     fake_server.batches.expire_after = None

@@ -1,6 +1,10 @@
 """Provider batch APIs (OpenAI Batch, Anthropic Message Batches).
 
-How the engine uses them (``--batch`` / ``batch: true``), all resumable after a kill::
+A run uses them through ``providers.batching.Batching`` (``--batch`` / ``batch: true``):
+a provider in the model's stack that collects the requests in progress into batches
+with ``BatchSubmitter.create_batch``, and after a kill ``BatchSubmitter.recover``s the
+run folder's batches. The whole-plan calls below (for a caller that has every request
+up front), all resumable after a kill::
 
     from llmeval.providers.batch import run_batches, batch_status, cancel_batches
 
@@ -17,6 +21,7 @@ How the engine uses them (``--batch`` / ``batch: true``), all resumable after a 
 finished and submits only what was never submitted (or never processed).
 """
 
+from llmeval.providers.batch.answers import BatchAnswers
 from llmeval.providers.batch.backend import BatchBackend, Remote, batch_backend
 from llmeval.providers.batch.results import BatchNotProcessed, Outcome
 from llmeval.providers.batch.runs import (
@@ -28,12 +33,8 @@ from llmeval.providers.batch.runs import (
     submitter_for,
 )
 from llmeval.providers.batch.state import BatchState
-from llmeval.providers.batch.submitter import (
-    BatchAnswers,
-    BatchSubmitter,
-    BatchSummary,
-    summarize,
-)
+from llmeval.providers.batch.submitter import BatchSubmitter
+from llmeval.providers.batch.summary import BatchSummary, summarize
 
 __all__ = [
     "BatchAnswers",

@@ -1,9 +1,14 @@
 """Per-request outcomes of a batch: a ``Completion`` or an llmeval ``ProviderError``.
 
-A request the provider never processed (the batch expired or was cancelled first,
-or it is missing from the result files) is ``BatchNotProcessed``: a
-``CircuitOpenError`` subclass, so the engine leaves the case not-run and ``--resume``
-sends it again — the only requests ever sent twice are ones that never ran. A
+A request the provider never processed is one of two errors, and either way it goes
+into a new batch later — the only requests ever sent twice are ones that never ran:
+
+- the batch expired first (or the request is missing from the result files):
+  ``BatchExpired``, a retryable kind, so the one retry layer puts it into the next
+  batch; once the retries are spent the case is an ``error`` that ``--resume`` retries;
+- the batch was cancelled (``llmeval batch cancel``): ``BatchNotProcessed``, a
+  ``CircuitOpenError`` subclass, so the engine stops the model and leaves the case
+  not-run; ``--resume`` sends it again. A
 request the provider answered with an error maps to the same error class a live call
 would raise (``errors.status_error``). Outcomes are stored one JSON object a line;
 answer text is redacted like in the cache.
@@ -27,6 +32,19 @@ class BatchNotProcessed(E.CircuitOpenError):
     """The batch ended before this request was processed (expired, cancelled, missing)."""
 
     kind = "batch_not_processed"
+
+
+class BatchExpired(E.ProviderError):
+    """The batch expired (or lost the request) before it was processed: retryable.
+
+    Not a ``TransientError``: it says nothing about the provider's health, so the
+    circuit breaker does not count it."""
+
+    kind = "batch_expired"
+
+
+# outcome kinds of requests the provider never processed: free to go into a new batch
+NOT_PROCESSED = frozenset({"batch_not_processed", "batch_expired"})
 
 
 # error.type of Anthropic / the status an OpenAI batch line carries -> HTTP status
@@ -55,6 +73,7 @@ _CLASSES: dict[str, type[E.ProviderError]] = {
         E.ProviderTimeout,
         E.InputTooLongError,
         BatchNotProcessed,
+        BatchExpired,
     )
 }
 
@@ -79,8 +98,16 @@ class Outcome:
 
     @classmethod
     def unprocessed(cls, key: str, why: str) -> Outcome:
-        msg = f"batch request not processed ({why}); it runs again on resume"
-        return cls(key, kind=BatchNotProcessed.kind, message=msg)
+        if "cancel" in why:
+            msg = f"batch request not processed ({why}); it runs again on resume"
+            return cls(key, kind=BatchNotProcessed.kind, message=msg)
+        msg = f"batch request not processed ({why}); it goes into the next batch"
+        return cls(key, kind=BatchExpired.kind, message=msg)
+
+    @property
+    def processed(self) -> bool:
+        """The provider answered it (with a completion or an error of its own)."""
+        return self.kind not in NOT_PROCESSED
 
     def to_json(self) -> dict[str, Any]:
         if self.completion is not None:

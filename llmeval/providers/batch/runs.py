@@ -12,9 +12,11 @@ from typing import Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.request import CompletionRequest
+from llmeval.providers.batch.answers import BatchAnswers
 from llmeval.providers.batch.backend import batch_backend
 from llmeval.providers.batch.state import BatchState
-from llmeval.providers.batch.submitter import BatchAnswers, BatchSubmitter, BatchSummary, summarize
+from llmeval.providers.batch.submitter import BatchSubmitter
+from llmeval.providers.batch.summary import BatchSummary, summarize
 
 FOLDER = "batches"
 

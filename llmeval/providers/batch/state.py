@@ -11,7 +11,10 @@ One JSON file per provider batch (``<api>-<seq>.json``) records, in this order:
 4. ``submitted``: the batch id, right after the create;
 5. ``ended``: the provider's final status and its output / error file ids;
 6. ``collected``: after the per-request results were written to
-   ``<api>-<seq>.results.jsonl`` (and the response cache).
+   ``<api>-<seq>.results.jsonl`` (and the response cache);
+7. ``abandoned``: never reached the provider (killed before the create, or the create
+   was refused, or a create cut off by a kill was not found again): its requests are
+   free to go into another batch (``providers.batching`` on resume).
 
 Every write is a temp file, fsync and ``os.replace``: a kill leaves the old or the new
 file, never half of one. Nothing here holds a key or a header.
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_VERSION = 1
-PHASES = ("prepared", "uploaded", "creating", "submitted", "ended", "collected")
+PHASES = ("prepared", "uploaded", "creating", "submitted", "ended", "collected", "abandoned")
 
 
 @dataclass

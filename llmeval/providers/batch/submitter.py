@@ -19,7 +19,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,41 +35,6 @@ from llmeval.providers.batch.state import BatchState, StateDir
 from llmeval.providers.cache import cache_key, endpoint_host
 
 Progress = Callable[[list[BatchState]], None]
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    """One batch as the folder records it (no network): for ``llmeval batch status``."""
-
-    model: str
-    api: str
-    name: str
-    batch_id: str | None
-    phase: str
-    remote_status: str | None
-    requests: int
-    counts: dict[str, int]
-    cancel_requested: bool
-
-
-def summarize(folder: Path) -> list[BatchSummary]:
-    """Every batch recorded under ``folder`` (one model's folder, or their parent)."""
-    dirs = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())] if folder.is_dir() else []
-    return [
-        BatchSummary(
-            s.model,
-            s.api,
-            s.name,
-            s.batch_id,
-            s.phase,
-            s.remote_status,
-            len(s.keys),
-            dict(s.counts),
-            s.cancel_requested,
-        )
-        for d in dirs
-        for s in StateDir(d).load()
-    ]
 
 
 class BatchSubmitter:
@@ -121,8 +85,9 @@ class BatchSubmitter:
         claimed = {
             k
             for s in states
+            if s.phase != "abandoned"
             for k in s.keys
-            if not isinstance(done.get(k), Outcome) or done[k].kind != BatchNotProcessed.kind
+            if not isinstance(done.get(k), Outcome) or done[k].processed
         }
         fresh = [
             k
@@ -142,22 +107,68 @@ class BatchSubmitter:
                 await self._create(state, by_key, {s.batch_id for s in states if s.batch_id})
         return states
 
+    async def _adopt(self, state: BatchState, known: Iterable[str | None]) -> bool:
+        """A batch whose create was on the wire when the process died (or timed out):
+        find it at the provider and record it; False if it is not there."""
+        exclude = {k for k in known if k}
+        found = await self.backend.find(state, exclude)
+        late = state.intent_at + self.create_grace_s - self.wall()
+        if found is None and late > 0:
+            # the create may still be on its way to the provider: give it time
+            await self.sleep(late)
+            found = await self.backend.find(state, exclude)
+        if found is None:
+            return False
+        state.batch_id, state.phase = found, "submitted"
+        self.dir.save(state)
+        self.adopted_batches += 1
+        return True
+
+    def abandon(self, state: BatchState) -> None:
+        state.phase = "abandoned"
+        self.dir.save(state)
+
+    async def recover(self) -> list[BatchState]:
+        """After a kill, without the requests at hand: every batch not fully created is
+        adopted (its create reached the provider) or abandoned (nothing reached it, so
+        its requests are free for a new batch). Returns every state of the folder."""
+        states = self.dir.load()
+        known = {s.batch_id for s in states}
+        for state in states:
+            if state.at_least("submitted"):
+                continue
+            if state.phase == "creating" and await self._adopt(state, known):
+                known.add(state.batch_id)
+                continue
+            self.abandon(state)
+        return states
+
+    async def create_batch(self, requests: Sequence[CompletionRequest]) -> BatchState:
+        """One new batch of exactly ``requests`` (the caller decided they need one).
+
+        Raises the provider's error when the upload or create failed; the state is then
+        abandoned, unless the create may have reached the provider (no answer: a
+        timeout or a dropped connection) and the batch is found there."""
+        by_key = {self.key(r): r for r in requests}
+        states = self.dir.load()
+        state = BatchState(
+            self.backend.api, self.dir.next_seq(states), self.backend.spec.alias, list(by_key)
+        )
+        self.dir.save(state)  # claimed before any call
+        try:
+            await self._create(state, by_key, {s.batch_id for s in states})
+        except ProviderError as err:
+            sent = state.phase == "creating" and err.status is None
+            if not (sent and await self._adopt(state, {s.batch_id for s in states})):
+                self.abandon(state)
+                raise
+        return state
+
     async def _create(
         self, state: BatchState, by_key: dict[str, CompletionRequest], known: set[str | None]
     ) -> None:
-        if state.phase == "creating":  # killed while the create was on the wire?
-            exclude = {k for k in known if k}
-            found = await self.backend.find(state, exclude)
-            late = state.intent_at + self.create_grace_s - self.wall()
-            if found is None and late > 0:
-                # the create may still be on its way to the provider: give it time
-                await self.sleep(late)
-                found = await self.backend.find(state, exclude)
-            if found is not None:
-                state.batch_id, state.phase = found, "submitted"
-                self.dir.save(state)
-                self.adopted_batches += 1
-                return
+        if state.phase == "creating" and await self._adopt(state, known):
+            return  # killed while the create was on the wire, and it had landed
         missing = [k for k in state.keys if k not in by_key]
         if missing:
             raise ValueError(
@@ -261,7 +272,10 @@ class BatchSubmitter:
                 out[k] = BatchNotProcessed("request not in any finished batch; it runs on resume")
         return out
 
-    def provider(self) -> BatchAnswers:
+    def provider(self) -> Any:
+        """A ``Provider`` answering from the collected results (``answers.BatchAnswers``)."""
+        from llmeval.providers.batch.answers import BatchAnswers
+
         return BatchAnswers(self)
 
     # operator commands ------------------------------------------------------------
@@ -274,25 +288,3 @@ class BatchSubmitter:
                 state.cancel_requested = True
                 self._record(state, remote)
         return states
-
-
-class BatchAnswers:
-    """A ``Provider`` that answers from a submitter's collected results (no network):
-    the per-request error is raised as it would be by a live call; a request no batch
-    processed raises ``BatchNotProcessed`` (not-run, resumable)."""
-
-    def __init__(self, submitter: BatchSubmitter) -> None:
-        self.submitter = submitter
-        self._outcomes = submitter.outcomes()
-
-    async def complete(self, request: CompletionRequest) -> Completion:
-        key = self.submitter.key(request)
-        o = self._outcomes.get(key)
-        if o is not None and o.completion is not None:
-            return o.completion
-        cache = self.submitter.cache
-        if cache is not None and (hit := cache.get(key)) is not None:
-            return hit  # answered before (an earlier run or batch): free
-        if o is not None:
-            raise o.error()
-        raise BatchNotProcessed("request not in any finished batch; it runs on resume")
