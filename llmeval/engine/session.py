@@ -25,6 +25,7 @@ from llmeval.engine.journal import Journal, compact, read_journal
 from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
+from llmeval.engine.postpass import compare_groups
 from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
 from llmeval.engine.wiring import ProviderFactory, runner_pool
@@ -272,7 +273,9 @@ async def _execute_locked(
                 except (NotImplementedError, RuntimeError):
                     pass
         try:
-            return await runner.run(done | outside, stop, abandon)
+            outcome = await runner.run(done | outside, stop, abandon)
+            await compare_groups(plan, planned_keys, journal.path, services, outcome)
+            return outcome
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
