@@ -10,9 +10,9 @@ journal reader applies. So:
 
 - a resume recomputes only groups whose inputs changed (a fingerprint of members,
   outputs and assertions); a rerun's ``select-best`` judge calls are cache hits;
-- a group with a planned member not run yet is decided as skipped, kind
-  ``partial_group``, until a resume completes it; a group with a single output is
-  skipped, kind ``nothing_to_compare``;
+- a group with a planned member not run yet, or without an output (an error), is
+  decided as skipped, kind ``partial_group``, until a resume completes it; a case
+  with a single prompt x model is skipped, kind ``nothing_to_compare``;
 - an interrupted or budget-stopped run makes no comparison judge calls (resumable).
 
 The pass's judge cost is added to the first compared result of the group.
@@ -125,16 +125,16 @@ async def _decide(
     stopped: bool,
 ) -> list[store.Verdict]:
     present = [(i, r) for i, r in members if r is not None]
-    if len(present) < len(members):
-        why = (
-            f"compared once every prompt x model of the case has run "
-            f"({len(present)} of {len(members)} have; --resume completes it)"
-        )
-        return [_verdict(i, r, group, _skipped(r, PARTIAL, why)) for i, r in present]
     compared = [(i, r) for i, r in present if r.output is not None]
-    if len(compared) < 2:
+    if len(members) < 2:
         why = "only one output of this case to compare (select-best / max-score need two)"
         return [_verdict(i, r, group, _skipped(r, NOTHING, why)) for i, r in compared]
+    if len(compared) < len(members):
+        why = (
+            f"compared once every prompt x model of the case has an output "
+            f"({len(compared)} of {len(members)} have; --resume completes it)"
+        )
+        return [_verdict(i, r, group, _skipped(r, PARTIAL, why)) for i, r in compared]
     if stopped:
         return []  # the run stopped early: no new judge calls; a resume decides it
     first = compared[0][0]
