@@ -320,6 +320,7 @@ async def _execute_locked(
         results,
         min_pass_rates={s.name: s.min_pass_rate for s in plan.suites},
         not_run=dict(missing),
+        derived={s.name: s.derived_metrics for s in plan.suites if s.derived_metrics},
     )
     manifest["summary"] = summary.to_json()
     store.write_manifest_at(run_dir, manifest)
