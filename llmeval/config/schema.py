@@ -210,6 +210,7 @@ class SuiteHeader(_Strict):
     gate: SuiteGateConfig = Field(default_factory=SuiteGateConfig)
     tools: list[Any] | None = None  # checked by config.tools (located errors)
     tool_choice: Any = None
+    derived_metrics: list[Any] | None = None  # checked by config.derived_metrics
 
 
 class SuiteFile(SuiteHeader):

@@ -18,6 +18,7 @@ from typing import Any
 from llmeval.config.assertions import AssertionChecker, read_assertions
 from llmeval.config.casevars import load_file_vars, render_assertions
 from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
+from llmeval.config.derived_metrics import read_derived
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
 from llmeval.config.schema import CaseConfig, DefaultsBlock, SuiteHeader
@@ -110,6 +111,9 @@ def read_suite(
     model_locs = tuple(locate(raw, ("models", i)) for i in range(len(header.models)))
     tools = read_tools(raw.get("tools"), located(raw, "tools", raw.location), errors)
     choice = read_tool_choice(header.tool_choice, located(raw, "tool_choice", raw.location), errors)
+    derived = read_derived(
+        raw.get("derived_metrics"), located(raw, "derived_metrics", raw.location), errors
+    )
     # even with errors (already recorded) the suite goes on to the cross-file checks,
     # so a wrong prompt ref is reported together with a duplicate case id
     suite = Suite(
@@ -126,6 +130,7 @@ def read_suite(
         warnings=tuple(warnings),
         tools=tools,
         tool_choice=choice,
+        derived_metrics=derived,
     )
     return LoadedSuite(suite, prompt_locs, model_locs, located(raw, "tool_choice", Location(file)))
 

@@ -65,6 +65,8 @@ class Suite:
     warnings: tuple[str, ...] = ()  # "file:line: message", shown by validate and run
     tools: tuple[ToolSpec, ...] = ()  # added to (and by name overriding) the prompt's
     tool_choice: ToolChoice | None = None  # wins over the prompt's
+    # promptfoo's derivedMetrics: (name, expression) in order, computed in the summary
+    derived_metrics: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

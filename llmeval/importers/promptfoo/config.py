@@ -82,9 +82,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     for key in raw:
         if key not in _HANDLED and key != "derivedMetrics":
             notes.add(top.at(raw, key), f"top-level key '{key}'")
-    for i, item in enumerate(raw.get("derivedMetrics") or []):
-        name = item.get("name") if isinstance(item, dict) else item
-        notes.add(top.at(raw["derivedMetrics"], i), f"derived metric {name!r}")
+    derived = _derived_metrics(raw.get("derivedMetrics"), top.at(raw, "derivedMetrics"), notes)
 
     # providers -> models
     providers = raw.get("providers", raw.get("targets"))
@@ -153,6 +151,8 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         suite["threshold"] = default_test["threshold"]
     if defaults:
         suite["defaults"] = defaults
+    if derived:
+        suite["derived_metrics"] = derived
     suite["cases"] = _with_ids([_strip_case(c) for c in cases])
     if not suite["prompts"]:
         del suite["prompts"]
@@ -178,6 +178,36 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         copies=copies,
         notes=notes,
     )
+
+
+def _derived_metrics(raw: Any, at: Where, notes: Notes) -> list[dict[str, str]]:
+    """promptfoo's derivedMetrics -> the suite's derived_metrics: expressions are kept
+    (the grammar llmeval evaluates); JavaScript functions are reported."""
+    from llmeval.analysis.derived import ExpressionError, parse
+
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        notes.add(at, "derivedMetrics should be a list")
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        where = at.at(raw, i)
+        name = item.get("name") if isinstance(item, dict) else item
+        value = item.get("value") if isinstance(item, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            notes.add(where, f"derived metric {name!r} (its name must be a word)")
+            continue
+        try:
+            parse(value if isinstance(value, str) else "")
+        except ExpressionError as e:
+            kind = "a JavaScript function" if "JavaScript" in str(e) else str(e)
+            notes.add(where, f"derived metric {name!r} ({kind})")
+            continue
+        out.append({"name": name, "value": str(value).strip()})
+    return out
 
 
 def _templates(raw: Any) -> dict[str, Any]:
