@@ -160,7 +160,7 @@ class PromptFile(_Strict):
 
 # --- suites/*.yaml -------------------------------------------------------------------
 
-ASSERTION_FIELDS = ("type", "value", "threshold", "weight", "metric")
+ASSERTION_FIELDS = ("type", "value", "threshold", "weight", "metric", "transform")
 
 
 class AssertionConfig(BaseModel):
@@ -173,12 +173,14 @@ class AssertionConfig(BaseModel):
     threshold: float | None = None
     weight: NonNegativeFloat = 1.0
     metric: str | None = None
+    transform: str | None = None  # JavaScript over the output first (metrics.transform)
 
 
 class DefaultsBlock(_Strict):
     assert_: list[AssertionConfig] = Field(default_factory=list, alias="assert")
     vars: dict[str, Any] = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
+    transform: str | None = None
 
 
 class CaseConfig(_Strict):
@@ -191,6 +193,7 @@ class CaseConfig(_Strict):
     threshold: Fraction | None = None
     critical: bool = False
     min_pass_rate: Fraction | None = None
+    transform: str | None = None  # promptfoo's options.transform (metrics.transform)
 
 
 class SuiteHeader(_Strict):

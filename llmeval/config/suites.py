@@ -48,6 +48,7 @@ class _Defaults:
     threshold: float | None = None
     suite_dir: Path | None = None
     root: Path | None = None
+    transform: str | None = None
 
 
 def suite_name(raw: Any, path: Path) -> str:
@@ -142,7 +143,21 @@ def _read_defaults(
     raw_block = raw.get("defaults")
     raw_asserts = raw_block.get("assert") if isinstance(raw_block, dict) else None
     specs = read_assertions(block.assert_, raw_asserts, raw.location, checker, errors)
-    return _Defaults(specs, dict(block.vars) or None, tuple(block.tags), header.threshold)
+    if block.transform is not None:
+        _check_transform(block.transform, raw_block, raw.location, errors)
+    return _Defaults(
+        specs, dict(block.vars) or None, tuple(block.tags), header.threshold,
+        transform=block.transform,
+    )  # fmt: skip
+
+
+def _check_transform(code: str, raw: Any, where: Location, errors: list[ConfigError]) -> None:
+    from llmeval.metrics.transform import check
+
+    why = check(code)
+    if why is not None:
+        at = raw.value_location("transform") if isinstance(raw, YamlMap) else where
+        errors.append(ConfigError(why, at))
 
 
 def _case(
@@ -159,6 +174,8 @@ def _case(
     if cfg is None:
         return None
     n = len(errors)
+    if cfg.transform is not None:
+        _check_transform(cfg.transform, raw, where, errors)
     raw_asserts = raw.get("assert") if isinstance(raw, dict) else None
     specs = read_assertions(cfg.assert_, raw_asserts, where, checker, errors)
     if len(errors) > n:
@@ -188,6 +205,7 @@ def _case(
         critical=cfg.critical,
         min_pass_rate=cfg.min_pass_rate,
         location=where,
+        transform=cfg.transform if cfg.transform is not None else defaults.transform,
     )
 
 

@@ -24,6 +24,7 @@ class AssertionSpec:
     metric: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
+    transform: str | None = None  # JavaScript applied to the output first
 
     @property
     def name(self) -> str:
@@ -45,6 +46,7 @@ class Case:
     critical: bool = False  # pass -> fail on this case fails the gate
     min_pass_rate: float | None = None  # over repeats
     location: Location | None = None
+    transform: str | None = None  # JavaScript applied to the output before asserting
 
     def __hash__(self) -> int:
         return hash((self.id, self.location))

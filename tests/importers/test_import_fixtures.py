@@ -47,9 +47,7 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     ],
     "getting-started": [],
     "json-output": [
-        "promptfooconfig.yaml:22: not translated: test option 'transform'",
         'promptfooconfig.yaml:36: not translated: javascript assertion: "output.color ===',
-        "promptfooconfig.yaml:40: not translated: transform of a 'contains-any' assertion",
     ],
     "multiple-turn-conversation": ["prompt.json:1: not translated: the _conversation loop"],
     "named-metrics": [
@@ -199,7 +197,22 @@ def test_json_output_verdicts(tmp_path: Path):
     project = _imported("json-output", tmp_path, canned)
     got = _by_vars(project, _run(project), "item")
     assert got["Banana"] == {"pass"}  # is-json and the JSON.parse(...) checks hold
-    assert got["Passion fruit"] == {"fail"}  # is-json with a schema fails on text
+    # promptfoo: the test's transform JSON.parse(output) throws on text: an error
+    assert got["Passion fruit"] == {"error"}
+
+
+def test_json_output_transforms_parse_then_pick_the_field(tmp_path: Path):
+    canned = {
+        "Banana": '{"color": "yellow", "countries": ["Ecuador"]}',
+        "Passion fruit": '{"color": "purple", "countries": ["Brazil", "India"]}',
+    }
+    project = _imported("json-output", tmp_path, canned)
+    # transform JSON.parse: the javascript check sees the object; contains-any sees
+    # output.countries (its JSON text) and finds India
+    assert _by_vars(project, _run(project), "item")["Passion fruit"] == {"pass"}
+    canned["Passion fruit"] = '{"color": "purple", "countries": ["Brazil"]}'
+    other = _imported("json-output", tmp_path / "b", canned)
+    assert _by_vars(other, _run(other), "item")["Passion fruit"] == {"fail"}
 
 
 def test_json_output_field_check_fails_on_the_wrong_color(tmp_path: Path):

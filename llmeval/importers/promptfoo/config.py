@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmeval.importers.promptfoo.asserts import AssertContext, translate_all
+from llmeval.importers.promptfoo.asserts import AssertContext, keep_transform, translate_all
 from llmeval.importers.promptfoo.notes import Notes, Where
 from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
@@ -98,6 +98,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
 
     # grader -> judge
     judge = None
+    default_transform = None
     default_test = _default_test(raw.get("defaultTest"), base, top.at(raw, "defaultTest"), notes)
     options = default_test.get("options") if isinstance(default_test, dict) else None
     dt_at = top.at(raw, "defaultTest")
@@ -106,6 +107,9 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             if k == "provider":
                 if not offline:
                     judge = models.add(v, dt_at.at(options, k), notes, label="judge")
+            elif k == "transform":
+                if keep_transform(v, dt_at.at(options, k), notes):
+                    default_transform = v
             elif k != "disableVarExpansion":
                 notes.add(dt_at.at(options, k), f"defaultTest option '{k}'")
     if offline:
@@ -143,6 +147,8 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         tags = metadata_tags(default_test.get("metadata"), dt_at, notes)
         if tags:
             defaults["tags"] = tags
+        if default_transform is not None:
+            defaults["transform"] = default_transform
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
@@ -297,7 +303,7 @@ def _with_ids(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        order = ("description", "vars", "assert", "threshold", "tags")
+        order = ("description", "vars", "transform", "assert", "threshold", "tags")
         out.append({"id": cid, **{k: case[k] for k in order if k in case}})
     return out
 

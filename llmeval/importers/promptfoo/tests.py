@@ -6,8 +6,9 @@ same reader llmeval's own datasets use). A var holding a list makes one case per
 (the cartesian product over every list var, as promptfoo does unless
 ``disableVarExpansion``); a ``file://`` var value stays a ``file://`` reference, which
 llmeval reads the same way (a glob expands to one case per file). ``metadata`` becomes
-tags ``key=value``. A test-level ``provider``, ``prompts`` filter, ``transform`` and
-the other options llmeval has no place for are reported.
+tags ``key=value``; ``options.transform`` becomes the case's ``transform`` (a
+``file://`` script is reported). A test-level ``provider``, ``prompts`` filter and the
+other options llmeval has no place for are reported.
 """
 
 from __future__ import annotations
@@ -136,6 +137,10 @@ class TestReader:
                     judge = self.actx.provider_alias(value, at.at(options, key))
                 elif key == "disableVarExpansion":
                     continue
+                elif key == "transform" and asserts.keep_transform(
+                    value, at.at(options, key), self.notes
+                ):
+                    base["transform"] = value
                 else:
                     self.notes.add(at.at(options, key), f"test option '{key}'")
         found = asserts.translate_all(raw.get("assert"), at.at(raw, "assert"), self.actx)
