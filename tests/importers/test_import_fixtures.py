@@ -49,7 +49,13 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     "json-output": [
         'promptfooconfig.yaml:36: not translated: javascript assertion: "output.color ===',
     ],
-    "multiple-turn-conversation": ["prompt.json:1: not translated: the _conversation loop"],
+    "multiple-turn-conversation": [
+        "prompt.json:1: not translated: _conversation (use turns:): the history loop is left",
+        "promptfooconfig.yaml:16: not translated: _conversation (use turns:): conversation "
+        "'facebook_thread' (3 tests) runs as separate cases",
+        "promptfooconfig.yaml:30: not translated: _conversation (use turns:): conversation "
+        "'weather_thread' (2 tests) runs as separate cases",
+    ],
     "named-metrics": [
         "promptfooconfig.yaml:51: not translated: assertion type 'similar'",
     ],

@@ -133,6 +133,10 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     reader = TestReader(base, notes, actx, expand=expand)
     cases = reader.tests(raw.get("tests"), top.at(raw, "tests"))
     cases += _scenarios(raw.get("scenarios"), top.at(raw, "scenarios"), reader)
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    if any(CONVERSATION in n.what for n in notes.items):  # a prompt threads _conversation
+        _conversation_notes(reader.conversations, notes)
     defaults: dict[str, Any] = {}
     if isinstance(default_test, dict):
         for k in default_test:
@@ -184,6 +188,19 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         copies=copies,
         notes=notes,
     )
+
+
+def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
+    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
+    all tests without one): each thread is reported where it starts, since its tests
+    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    for cid, places in conversations.items():
+        if len(places) < 2:
+            continue  # a single test has no history to thread
+        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
+        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
 
 
 def _derived_metrics(raw: Any, at: Where, notes: Notes) -> list[dict[str, str]]:

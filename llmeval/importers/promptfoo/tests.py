@@ -32,6 +32,8 @@ class TestReader:
     actx: asserts.AssertContext
     var_files: list[str] = field(default_factory=list)
     expand: bool = True
+    # promptfoo's metadata.conversationId -> where each of its tests is ("" = none)
+    conversations: dict[str, list[Where]] = field(default_factory=dict)
 
     # --- where tests come from ----------------------------------------------------------
 
@@ -156,6 +158,9 @@ class TestReader:
                 base["threshold"] = threshold
             else:
                 self.notes.add(at.at(raw, "threshold"), f"test threshold {threshold!r}")
+        meta = raw.get("metadata")
+        cid = meta.get("conversationId") if isinstance(meta, dict) else None
+        self.conversations.setdefault(str(cid) if cid is not None else "", []).append(at)
         tags = metadata_tags(raw.get("metadata"), at.at(raw, "metadata"), self.notes)
         if raw.get("tags"):
             tags = [*raw["tags"], *tags]
