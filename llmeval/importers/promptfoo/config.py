@@ -64,11 +64,13 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
 
     base = config_path.parent
     file = config_path.name
-    raw = load_yaml(config_path, file, core_schema=True)
+    words: list[ConfigError] = []  # YAML 1.1 word booleans, read as promptfoo reads them
+    raw = load_yaml(config_path, file, words, core_schema=True)
     if not isinstance(raw, YamlMap):
         raise ConfigErrors([ConfigError("a promptfoo config should be a mapping", Location(file))])
     top = Where(file, 1)
     notes = Notes()
+    notes.from_loader(words)
     models = Models(offline=offline)
     from llmeval.metrics import registry
 
@@ -245,7 +247,10 @@ def _default_test(raw: Any, base: Path, at: Where, notes: Notes) -> Any:
 
         rel = raw[len("file://") :]
         try:
-            return load_yaml(base / rel, rel, core_schema=True)
+            found: list[Any] = []
+            data = load_yaml(base / rel, rel, found, core_schema=True)
+            notes.from_loader(found)
+            return data
         except ConfigErrors as e:
             notes.add(at, f"defaultTest file: {e.errors[0]}")
             return None

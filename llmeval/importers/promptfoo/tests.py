@@ -92,7 +92,10 @@ class TestReader:
             out = [(r.data, Where(rel, r.location.line)) for r in read_rows(path, rel, errors)]
         elif suffix in (".yaml", ".yml", ".json"):
             try:
-                data = load_yaml(path, rel)  # JSON is YAML: one loader, with lines
+                # JSON is YAML: one loader, with lines; js-yaml's YAML 1.2 booleans
+                found: list[ConfigError] = []
+                data = load_yaml(path, rel, found, core_schema=True)
+                self.notes.from_loader(found)
             except ConfigErrors as e:
                 errors += e.errors
                 data = None
@@ -184,7 +187,9 @@ class TestReader:
             path = self.base / raw[len("file://") :]
             rel = self._rel(path)
             try:
-                raw = load_yaml(path, rel or raw) if rel else None
+                found: list[Any] = []
+                raw = load_yaml(path, rel, found, core_schema=True) if rel else None
+                self.notes.from_loader(found)
             except ConfigErrors as e:
                 self.notes.add(at, f"vars file {raw!r}: {e.errors[0].message}")
                 return {}
