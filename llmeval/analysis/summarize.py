@@ -61,6 +61,7 @@ class GroupSummary:
     min_pass_rate: float | None = None
     repeats: dict[str, Any] | None = None  # k, pass_at_k, pass_hat_k, flaky, case_pass_rates
     corpus: dict[str, Any] | None = None  # classification metrics, corpus BLEU / chrF
+    derived: dict[str, float | None] | None = None  # the suite's derived_metrics
 
     @property
     def scored(self) -> int:
@@ -76,7 +77,7 @@ class GroupSummary:
             d[k] = list(d[k]) if d[k] is not None else None
         d["error_cases"] = list(self.error_cases)
         d["failed_cases"] = list(self.failed_cases)
-        for k in ("repeats", "corpus"):
+        for k in ("repeats", "corpus", "derived"):
             if d[k] is None:
                 del d[k]
         return d
@@ -172,7 +173,13 @@ def _counts(rs: Sequence[CaseResult]) -> dict[str, Any]:
     }
 
 
-def summarize_group(suite: str, model: str, prompt: str, rs: Sequence[CaseResult]) -> GroupSummary:
+def summarize_group(
+    suite: str,
+    model: str,
+    prompt: str,
+    rs: Sequence[CaseResult],
+    derived: Sequence[tuple[str, str]] = (),
+) -> GroupSummary:
     scores = [r.score for r in rs if r.status in (PASS, FAIL) and r.score is not None]
     metrics: dict[str, list[float]] = defaultdict(list)
     for r in rs:
@@ -199,7 +206,16 @@ def summarize_group(suite: str, model: str, prompt: str, rs: Sequence[CaseResult
         failed_cases=tuple(sorted({r.case_id for r in rs if r.status == FAIL})),
         repeats=_repeat_stats(rs) if any(r.repeat > 0 for r in rs) else None,
         corpus=corpus,
+        derived=_derived(derived, rs) if derived else None,
     )
+
+
+def _derived(
+    definitions: Sequence[tuple[str, str]], rs: Sequence[CaseResult]
+) -> dict[str, float | None]:
+    from llmeval.analysis.derived import compute, result_values
+
+    return compute(definitions, [result_values(r.assertions) for r in rs if r.scored])
 
 
 def summarize(
@@ -207,8 +223,11 @@ def summarize(
     *,
     min_pass_rates: Mapping[str, float | None] | None = None,
     not_run: Mapping[tuple[str, str, str], int] | None = None,
+    derived: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> RunSummary:
-    """The run summary written to run.json and shown by the console and the report."""
+    """The run summary written to run.json and shown by the console and the report.
+
+    ``derived``: per suite, its ``derived_metrics`` (name, expression), in order."""
     results = list(results)
     groups: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
     for r in results:
@@ -218,7 +237,7 @@ def summarize(
         groups.setdefault(key, [])
     rows = []
     for (suite, model, prompt), rs in sorted(groups.items()):
-        g = summarize_group(suite, model, prompt, rs)
+        g = summarize_group(suite, model, prompt, rs, (derived or {}).get(suite, ()))
         rows.append(
             _replace(
                 g,

@@ -43,6 +43,8 @@ def promptfoo(
         written = write(imported, target, force=force)
         for rel in written:
             typer.echo(f"wrote {target / rel}")
+        for warning in imported.notes.warnings:
+            output.err(str(warning))
         for note in imported.notes.items:
             output.err(str(note))
         if imported.notes.items:

@@ -43,7 +43,15 @@ def to_spec(
         metric=cfg.metric,
         options=options,
         location=where,
+        transform=cfg.transform,
     )
+    if cfg.transform is not None:
+        from llmeval.metrics.transform import check
+
+        why = check(cfg.transform)
+        if why is not None:
+            at = raw.value_location("transform") if isinstance(raw, YamlMap) else where
+            problems.append(ConfigError(why, at))
     return spec, problems
 
 

@@ -162,7 +162,7 @@ class PromptFile(_Strict):
 
 # --- suites/*.yaml -------------------------------------------------------------------
 
-ASSERTION_FIELDS = ("type", "value", "threshold", "weight", "metric")
+ASSERTION_FIELDS = ("type", "value", "threshold", "weight", "metric", "transform")
 
 
 class AssertionConfig(BaseModel):
@@ -175,12 +175,14 @@ class AssertionConfig(BaseModel):
     threshold: float | None = None
     weight: NonNegativeFloat = 1.0
     metric: str | None = None
+    transform: str | None = None  # JavaScript over the output first (metrics.transform)
 
 
 class DefaultsBlock(_Strict):
     assert_: list[AssertionConfig] = Field(default_factory=list, alias="assert")
     vars: dict[str, Any] = Field(default_factory=dict)
     tags: Tags = Field(default_factory=list)
+    transform: str | None = None
 
 
 class CaseConfig(_Strict):
@@ -198,6 +200,7 @@ class CaseConfig(_Strict):
     messages: list[Any] | None = None
     tools_impl: str | None = None  # python implementations of the tools: the tool loop
     max_steps: PositiveInt | None = None
+    transform: str | None = None  # promptfoo's options.transform (metrics.transform)
 
 
 class SuiteHeader(_Strict):
@@ -220,6 +223,7 @@ class SuiteHeader(_Strict):
     tools_impl: str | None = None  # python implementations of the tools: the tool loop
     max_steps: PositiveInt = 8  # model calls per answer in the tool loop
     tool_timeout_s: PositiveFloat = 30.0
+    derived_metrics: list[Any] | None = None  # checked by config.derived_metrics
 
 
 class SuiteFile(SuiteHeader):

@@ -19,6 +19,7 @@ from llmeval.config.assertions import AssertionChecker, read_assertions
 from llmeval.config.casevars import load_file_vars, render_assertions
 from llmeval.config.conversation import read_history, read_turns
 from llmeval.config.datasets import Row, find_dataset, flat_case, read_rows
+from llmeval.config.derived_metrics import read_derived
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
 from llmeval.config.schema import CaseConfig, DefaultsBlock, SuiteHeader
@@ -48,6 +49,7 @@ class _Defaults:
     threshold: float | None = None
     suite_dir: Path | None = None
     root: Path | None = None
+    transform: str | None = None
 
 
 def suite_name(raw: Any, path: Path) -> str:
@@ -111,6 +113,9 @@ def read_suite(
     model_locs = tuple(locate(raw, ("models", i)) for i in range(len(header.models)))
     tools = read_tools(raw.get("tools"), located(raw, "tools", raw.location), errors)
     choice = read_tool_choice(header.tool_choice, located(raw, "tool_choice", raw.location), errors)
+    derived = read_derived(
+        raw.get("derived_metrics"), located(raw, "derived_metrics", raw.location), errors
+    )
     # even with errors (already recorded) the suite goes on to the cross-file checks,
     # so a wrong prompt ref is reported together with a duplicate case id
     suite = Suite(
@@ -131,6 +136,7 @@ def read_suite(
         tools_impl_location=located(raw, "tools_impl", raw.location),
         max_steps=header.max_steps,
         tool_timeout_s=header.tool_timeout_s,
+        derived_metrics=derived,
     )
     return LoadedSuite(suite, prompt_locs, model_locs, located(raw, "tool_choice", Location(file)))
 
@@ -142,7 +148,21 @@ def _read_defaults(
     raw_block = raw.get("defaults")
     raw_asserts = raw_block.get("assert") if isinstance(raw_block, dict) else None
     specs = read_assertions(block.assert_, raw_asserts, raw.location, checker, errors)
-    return _Defaults(specs, dict(block.vars) or None, tuple(block.tags), header.threshold)
+    if block.transform is not None:
+        _check_transform(block.transform, raw_block, raw.location, errors)
+    return _Defaults(
+        specs, dict(block.vars) or None, tuple(block.tags), header.threshold,
+        transform=block.transform,
+    )  # fmt: skip
+
+
+def _check_transform(code: str, raw: Any, where: Location, errors: list[ConfigError]) -> None:
+    from llmeval.metrics.transform import check
+
+    why = check(code)
+    if why is not None:
+        at = raw.value_location("transform") if isinstance(raw, YamlMap) else where
+        errors.append(ConfigError(why, at))
 
 
 def _case(
@@ -159,6 +179,8 @@ def _case(
     if cfg is None:
         return None
     n = len(errors)
+    if cfg.transform is not None:
+        _check_transform(cfg.transform, raw, where, errors)
     raw_asserts = raw.get("assert") if isinstance(raw, dict) else None
     specs = read_assertions(cfg.assert_, raw_asserts, where, checker, errors)
     if len(errors) > n:
@@ -201,6 +223,7 @@ def _case(
         history_location=located(raw, "messages", where) if history else None,
         tools_impl=cfg.tools_impl,
         max_steps=cfg.max_steps,
+        transform=cfg.transform if cfg.transform is not None else defaults.transform,
     )
 
 

@@ -15,7 +15,9 @@ cache, the report) meets a type it cannot write:
 Alias expansion and nesting depth are bounded (``config.limits``): a "billion laughs"
 file or a 1,000-level nest is an error at its line, found fast and in little memory.
 A YAML 1.1 word boolean (``yes``, ``No``, ``on``, ``OFF``...) written as a ``vars``
-value is still read as true/false, with a warning, since it was likely meant as text.
+value is still read as true/false, with a warning, since it was likely meant as text
+(``y`` / ``n`` are text, as pyyaml reads them). With ``core_schema`` (YAML 1.2, for
+promptfoo's files) such a word is the text, with a warning saying so.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _BINARY = "tag:yaml.org,2002:binary"
 _JSON_BOOLS = frozenset(("true", "false", "True", "False", "TRUE", "FALSE"))
+# what pyyaml's YAML 1.1 resolver reads as booleans beyond true/false (not y / n)
+_WORD_BOOLS = frozenset(
+    w for b in ("yes", "no", "on", "off") for w in (b, b.capitalize(), b.upper())
+)
 _MERGE = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = (None, "!")
 _MAP_TAGS = (*_PLAIN_TAGS, "tag:yaml.org,2002:map")
@@ -188,6 +194,10 @@ class _Builder:
                     is_merge = self._resolve("<<", e.implicit) == _MERGE
                 elif value.__class__ is bool and e.value not in _JSON_BOOLS:
                     self._word_bool(e, stack)
+                elif (
+                    self.core and value.__class__ is str and value in _WORD_BOOLS and e.implicit[0]
+                ):  # unquoted (a plain scalar)
+                    self._word_bool(e, stack)
             elif c is ev.MappingStartEvent:
                 stack.append(self._container(e, YamlMap, len(stack)))
                 continue
@@ -245,11 +255,17 @@ class _Builder:
         top, parent = stack[-1], stack[-2]
         if isinstance(top.obj, YamlMap) and top.key is not _NOKEY and parent.key == "vars":
             line, col = self._mark(e)
-            msg = (
-                f"var '{top.key}' is the word {e.value!r}, which YAML reads as "
-                f"{str(e.value.lower() in ('y', 'yes', 'on', 'true')).lower()}; "
-                f'quote it ("{e.value}") if you meant the text'
-            )
+            as_bool = str(e.value.lower() in ("y", "yes", "on", "true")).lower()
+            if self.core:  # js-yaml's reading (promptfoo): the text, which 1.1 would not keep
+                msg = (
+                    f"var '{top.key}' is the word {e.value!r}: read as the text "
+                    f'"{e.value}" (YAML 1.2, as promptfoo does), where YAML 1.1 reads {as_bool}'
+                )
+            else:
+                msg = (
+                    f"var '{top.key}' is the word {e.value!r}, which YAML reads as "
+                    f'{as_bool}; quote it ("{e.value}") if you meant the text'
+                )
             self.warnings.append(ConfigWarning(msg, Location(self.file, line, col)))
 
     def _attach(self, top: _Frame, value: Any, mark: tuple[int, int], is_merge: bool) -> None:

@@ -24,6 +24,7 @@ class AssertionSpec:
     metric: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
+    transform: str | None = None  # JavaScript applied to the output first
 
     @property
     def name(self) -> str:
@@ -63,6 +64,7 @@ class Case:
     # the tool loop: overrides of the suite's (None = the suite's)
     tools_impl: str | None = None
     max_steps: int | None = None
+    transform: str | None = None  # JavaScript applied to the output before asserting
 
     def __hash__(self) -> int:
         return hash((self.id, self.location))
@@ -88,6 +90,8 @@ class Suite:
     tools_impl_location: Location | None = None
     max_steps: int = 8  # model calls per answer in the tool loop
     tool_timeout_s: float = 30.0
+    # promptfoo's derivedMetrics: (name, expression) in order, computed in the summary
+    derived_metrics: tuple[tuple[str, str], ...] = ()
 
     def __hash__(self) -> int:
         return hash((self.name, self.path))

@@ -71,11 +71,14 @@ def iter_journal(path: Path) -> Iterator[CaseResult]:
 
 
 def read_journal(path: Path) -> list[CaseResult]:
-    """Every result, the last one winning when a key repeats."""
+    """Every result, the last one winning when a key repeats, with the comparison
+    pass's verdicts (``comparisons.jsonl`` beside it) applied: the one reader."""
+    from llmeval.store.comparisons import overlay
+
     latest: dict[tuple[str, str, str, str, int], CaseResult] = {}
     for r in iter_journal(path):
         latest[r.key] = r
-    return list(latest.values())
+    return overlay(list(latest.values()), path.parent)
 
 
 def compact(path: Path) -> int:

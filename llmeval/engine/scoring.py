@@ -24,14 +24,29 @@ def _crash(e: BaseException) -> Score:
     )
 
 
-async def _one(a: CompiledAssertion, ctx: ScoreContext, services: Any) -> AssertionResult:
+def _transform_failed(e: Exception) -> Score:
+    return Score(passed=None, error=str(e), kind="scorer")
+
+
+async def _one(
+    a: CompiledAssertion, ctx: ScoreContext | Exception, services: Any
+) -> AssertionResult:
+    """One assertion; ``ctx`` is the case's transform failure when it had one."""
+    from llmeval.metrics.transform import TransformError, transformed
+
     try:
+        if isinstance(ctx, Exception):
+            return finalize(a.defn, a.spec, _transform_failed(ctx))
+        if a.spec.transform is not None:
+            ctx = await transformed(a.spec.transform, ctx)
         if a.defn.kind == "async":
             raw = await a.fn(ctx, services)
         else:
             raw = a.fn(ctx)
     except asyncio.CancelledError:
         raise
+    except TransformError as e:
+        raw = _transform_failed(e)
     except Exception as e:
         raw = _crash(e)
     return finalize(a.defn, a.spec, raw)
@@ -54,7 +69,10 @@ async def score_item(
     if not jobs:
         status, score = case_verdict(item.case, ())
         return status, score, ()
-    if all(a.defn.kind == "sync" for a, _, _ in jobs):
+    transforms = item.case.transform is not None or any(
+        a.spec.transform is not None for a, _, _ in jobs
+    )
+    if not transforms and all(a.defn.kind == "sync" for a, _, _ in jobs):
         # The common, fast path: no task overhead for pure metrics.
         results = []
         for a, c, _ in jobs:
@@ -64,7 +82,20 @@ async def score_item(
                 raw = _crash(e)
             results.append(finalize(a.defn, a.spec, raw))
     else:
-        results = list(await asyncio.gather(*(_one(a, c, services) for a, c, _ in jobs)))
+        # promptfoo's options.transform: once per answer scored (the final one, each turn's)
+        contexts: dict[int, ScoreContext | Exception] = {}
+        if item.case.transform is not None:
+            from llmeval.metrics.transform import TransformError, transformed
+
+            for _, c, _ in jobs:
+                if id(c) not in contexts:
+                    try:
+                        contexts[id(c)] = await transformed(item.case.transform, c)
+                    except TransformError as e:
+                        contexts[id(c)] = e
+        results = list(
+            await asyncio.gather(*(_one(a, contexts.get(id(c), c), services) for a, c, _ in jobs))
+        )
     results = [
         r if t is None else replace(r, turn=t) for r, (_, _, t) in zip(results, jobs, strict=True)
     ]

@@ -25,6 +25,7 @@ from llmeval.engine.journal import Journal, compact, read_journal
 from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
+from llmeval.engine.postpass import compare_groups
 from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
 from llmeval.engine.wiring import ProviderFactory, runner_pool
@@ -276,7 +277,9 @@ async def _execute_locked(
                 except (NotImplementedError, RuntimeError):
                     pass
         try:
-            return await runner.run(done | outside, stop, abandon)
+            outcome = await runner.run(done | outside, stop, abandon)
+            await compare_groups(plan, planned_keys, journal.path, services, outcome)
+            return outcome
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -321,6 +324,7 @@ async def _execute_locked(
         results,
         min_pass_rates={s.name: s.min_pass_rate for s in plan.suites},
         not_run=dict(missing),
+        derived={s.name: s.derived_metrics for s in plan.suites if s.derived_metrics},
     )
     manifest["summary"] = summary.to_json()
     store.write_manifest_at(run_dir, manifest)

@@ -42,6 +42,9 @@ class ScoreContext:
     finish_reason: str | None = None
     ttft_ms: float | None = None  # time to first token; None unless streamed
     trajectory: tuple[Step, ...] = ()  # what an agent did (CaseResult.trajectory)
+    # ``output`` is the JSON text of a value a ``transform:`` returned (metrics.transform):
+    # ``javascript`` assertions receive the value, as promptfoo's do
+    output_is_value: bool = False
 
     @property
     def vars(self) -> Mapping[str, Any]:

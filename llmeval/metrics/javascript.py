@@ -121,8 +121,10 @@ def compile_script(code: str, what: str, timeout_ms: int = 1000, memory_mb: int 
     except Exception as e:
         raise ConfigError(f"{what}: {type(e).__name__}: {str(e).splitlines()[0]}") from None
 
-    async def run(output: str, context: dict[str, Any]) -> Any:
-        call = f"{source}({json.dumps(output)}, {json.dumps(context, default=str)})"
+    async def run(output: str, context: dict[str, Any], as_value: bool = False) -> Any:
+        # as_value: ``output`` is the JSON text of a transform's value, passed as that value
+        arg = f"JSON.parse({json.dumps(output)})" if as_value else json.dumps(output)
+        call = f"{source}({arg}, {json.dumps(context, default=str)})"
         text = await asyncio.to_thread(
             run_js, engine, f"JSON.stringify({call})", timeout_ms, memory_mb
         )
@@ -155,7 +157,9 @@ def javascript(spec: AssertionSpec, build: BuildContext) -> Any:
         from py_mini_racer import JSEvalException
 
         try:
-            result = await script(ctx.output, script_context(ctx, opts.get("config")))
+            result = await script(
+                ctx.output, script_context(ctx, opts.get("config")), ctx.output_is_value
+            )
         except JSEvalException as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             return Score(passed=None, error=f"javascript failed: {type(e).__name__}: {first}")

@@ -37,7 +37,8 @@ def fold_labels(
 
 
 def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list[Any]:
-    """Classification metrics and confusion matrices, corpus BLEU/chrF, per group.
+    """Classification metrics and confusion matrices, corpus BLEU/chrF and derived
+    metrics, per group.
 
     A matrix shows at most ``max_labels`` labels (see ``fold_labels``), each clipped."""
     from rich import box
@@ -49,6 +50,10 @@ def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list
         corpus = g.get("corpus") or {}
         head = visible(f"{g['suite']} [{g['model']} {g['prompt']}]")
         extra = [f"corpus {k.upper()} {corpus[k]:.3f}" for k in ("bleu", "chrf") if k in corpus]
+        extra += [  # the suite's derived_metrics (promptfoo's derivedMetrics)
+            f"{visible(k)} {'–' if v is None else format(v, '.4g')}"
+            for k, v in (g.get("derived") or {}).items()
+        ]
         cls = corpus.get("classification")
         if cls:
             labels, matrix = fold_labels(

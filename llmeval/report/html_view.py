@@ -206,3 +206,17 @@ def _list(ident: str, title: str, items: list, filt: str, open_: bool = True) ->
         "filter": filt,
         "open": open_,
     }
+
+
+def group_metrics(groups: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The report's suite-level metrics, per suite x model x prompt: corpus BLEU / chrF,
+    classification (with its confusion matrix) and the suite's derived metrics."""
+    out: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        corpus = g.get("corpus") or {}
+        row: dict[str, Any] = {k: v for k, v in corpus.items() if k != "classification"}
+        row.update(corpus.get("classification") or {})
+        row.update({k: "–" if v is None else v for k, v in (g.get("derived") or {}).items()})
+        if row:
+            out[f"{g.get('suite', '')} [{g.get('model', '')} {g.get('prompt', '')}]"] = row
+    return out

@@ -137,7 +137,9 @@ def test_default_test_becomes_suite_defaults_and_grader_the_judge(tmp_path: Path
     assert "judge" not in offline.settings["defaults"]  # judges are skipped offline
 
 
-def test_unknown_provider_secret_and_transform_are_reported_never_written(tmp_path: Path):
+def test_unknown_provider_secret_and_file_transform_are_reported_never_written(
+    tmp_path: Path,
+):
     imported = convert(
         _config(
             tmp_path,
@@ -153,6 +155,7 @@ def test_unknown_provider_secret_and_transform_are_reported_never_written(tmp_pa
                 assert:
                   - {type: contains, value: hi, transform: output.toUpperCase()}
                   - {type: llm-rubric, value: ok, rubricPrompt: custom}
+                  - {type: equals, value: x, transform: file://t.js}
             """,
         )
     )
@@ -161,11 +164,13 @@ def test_unknown_provider_secret_and_transform_are_reported_never_written(tmp_pa
         "promptfooconfig.yaml:4: not translated: provider 'vertex:gemini-pro'"
     )
     assert any("provider 'apiKey'" in n for n in notes)
-    assert any(
-        n.startswith("promptfooconfig.yaml:9: not translated: test option 'transform'")
-        for n in notes
-    )
-    assert any("transform of a 'contains' assertion" in n for n in notes)
+    assert not any("'transform'" in n or "toUpperCase" in n for n in notes)  # kept
+    assert "promptfooconfig.yaml:13: not translated: transform 'file://t.js'" in "\n".join(notes)
+    case = imported.suite["cases"][0]
+    assert case["transform"] == "output.trim()"
+    assert case["assert"][0] == {"type": "contains", "value": "hi",
+                                 "transform": "output.toUpperCase()"}  # fmt: skip
+    assert [a["type"] for a in case["assert"]] == ["contains", "llm-rubric"]
     assert any("option 'rubricPrompt' of a 'llm-rubric'" in n for n in notes)
     assert "sk-secret" not in repr(imported.settings)
 

@@ -39,10 +39,6 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     "eval-customer-support-rubric": [],
     "eval-self-grading": ["promptfooconfig.yaml:12: not translated: javascript assertion"],
     "f-score": [
-        "promptfooconfig.yaml:69: not translated: derived metric 'precision'",
-        "promptfooconfig.yaml:73: not translated: derived metric 'recall'",
-        "promptfooconfig.yaml:77: not translated: derived metric 'f1_score'",
-        "promptfooconfig.yaml:81: not translated: derived metric 'accuracy_score'",
         "promptfooconfig.yaml:42: not translated: javascript assertion: 'output.sentiment ===",
         "promptfooconfig.yaml:47: not translated: javascript assertion",
         "promptfooconfig.yaml:52: not translated: javascript assertion",
@@ -51,13 +47,16 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     ],
     "getting-started": [],
     "json-output": [
-        "promptfooconfig.yaml:22: not translated: test option 'transform'",
         'promptfooconfig.yaml:36: not translated: javascript assertion: "output.color ===',
-        "promptfooconfig.yaml:40: not translated: transform of a 'contains-any' assertion",
     ],
-    "multiple-turn-conversation": ["prompt.json:1: not translated: the _conversation loop"],
+    "multiple-turn-conversation": [
+        "prompt.json:1: not translated: _conversation (use turns:): the history loop is left",
+        "promptfooconfig.yaml:16: not translated: _conversation (use turns:): conversation "
+        "'facebook_thread' (3 tests) runs as separate cases",
+        "promptfooconfig.yaml:30: not translated: _conversation (use turns:): conversation "
+        "'weather_thread' (2 tests) runs as separate cases",
+    ],
     "named-metrics": [
-        "promptfooconfig.yaml:12: not translated: derived metric 'DoubleConsistency'",
         "promptfooconfig.yaml:51: not translated: assertion type 'similar'",
     ],
     "python-provider": [],
@@ -204,7 +203,22 @@ def test_json_output_verdicts(tmp_path: Path):
     project = _imported("json-output", tmp_path, canned)
     got = _by_vars(project, _run(project), "item")
     assert got["Banana"] == {"pass"}  # is-json and the JSON.parse(...) checks hold
-    assert got["Passion fruit"] == {"fail"}  # is-json with a schema fails on text
+    # promptfoo: the test's transform JSON.parse(output) throws on text: an error
+    assert got["Passion fruit"] == {"error"}
+
+
+def test_json_output_transforms_parse_then_pick_the_field(tmp_path: Path):
+    canned = {
+        "Banana": '{"color": "yellow", "countries": ["Ecuador"]}',
+        "Passion fruit": '{"color": "purple", "countries": ["Brazil", "India"]}',
+    }
+    project = _imported("json-output", tmp_path, canned)
+    # transform JSON.parse: the javascript check sees the object; contains-any sees
+    # output.countries (its JSON text) and finds India
+    assert _by_vars(project, _run(project), "item")["Passion fruit"] == {"pass"}
+    canned["Passion fruit"] = '{"color": "purple", "countries": ["Brazil"]}'
+    other = _imported("json-output", tmp_path / "b", canned)
+    assert _by_vars(other, _run(other), "item")["Passion fruit"] == {"fail"}
 
 
 def test_json_output_field_check_fails_on_the_wrong_color(tmp_path: Path):
@@ -226,6 +240,33 @@ def test_csv_metadata_verdicts_tags_and_templated_rubric(tmp_path: Path):
     got = _by_vars(project, _run(project), "topic")
     assert got["machine learning"] == {"fail"}  # no 'algorithm' in the echo
     assert got["climate change"] == {"fail"}  # no 'temperature'
+
+
+def test_named_metrics_derived_metric_in_the_summary(tmp_path: Path):
+    canned = {
+        "Yes": "Yarr",
+        "I'm hungry": "grub",
+        "Output the story of your life in JSON": '{"life": "at sea"}',  # is-json: 1
+        "Hello world": "Ahoy",  # python max(0, 4 - 300) = 0
+        "The quick brown fox jumps over the lazy dog": "Arr",
+    }
+    project = _imported("named-metrics", tmp_path, canned)
+    suite = next(iter(load_project(project).suites.values()))
+    assert suite.derived_metrics == (("DoubleConsistency", "Consistency * 2"),)
+    _run(project)
+    manifest = json.loads(next((project / ".llmeval" / "runs").glob("*/run.json")).read_text())
+    # promptfoo: per prompt, Consistency sums to 1 + 0; DoubleConsistency = 2
+    derived = [g["derived"] for g in manifest["summary"]["groups"]]
+    assert derived == [{"DoubleConsistency": 2.0}] * 2
+
+
+def test_f_score_derived_metrics_are_kept(tmp_path: Path):
+    imported = convert(find_config(FIXTURES / "f-score"), offline=True)
+    names = [d["name"] for d in imported.suite["derived_metrics"]]
+    assert names == ["precision", "recall", "f1_score", "accuracy_score"]
+    assert imported.suite["derived_metrics"][0]["value"] == (
+        "true_positives / (true_positives + false_positives)"
+    )
 
 
 def test_f_score_fails_on_non_json(tmp_path: Path):

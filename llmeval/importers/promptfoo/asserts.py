@@ -9,8 +9,8 @@ are (``type``, ``value``, ``threshold``, ``weight``, ``metric``). Beyond that:
 - inline ``python`` code is written to ``scorers/inline_<hash>.py`` (a ``get_assert``
   returning the expression, or running the body, as promptfoo does); ``file://`` python
   scorers are referenced as they are;
-- a judge's ``provider`` becomes a model alias; ``transform``, ``rubricPrompt`` and any
-  other option are reported;
+- a judge's ``provider`` becomes a model alias; an inline ``transform`` is kept (a
+  ``file://`` one is reported); ``rubricPrompt`` and any other option are reported;
 - a type llmeval does not have (yet) is reported and left out.
 """
 
@@ -78,8 +78,9 @@ def translate(item: Any, at: Where, ctx: AssertContext) -> list[dict[str, Any]]:
         if key == "provider" and base in ctx.judge_types:
             out["provider"] = ctx.provider_alias(item[key], at.at(item, key))
         elif key == "transform":
-            ctx.notes.add(at.at(item, key), f"transform of a '{full}' assertion")
-            return []
+            if not keep_transform(item[key], at.at(item, key), ctx.notes):
+                return []
+            out["transform"] = item[key]
         elif key == "assert" and base == "assert-set":
             continue
         else:
@@ -96,9 +97,19 @@ def translate(item: Any, at: Where, ctx: AssertContext) -> list[dict[str, Any]]:
     return [out]
 
 
+def keep_transform(code: Any, at: Where, notes: Notes) -> bool:
+    """An inline JavaScript transform is kept (llmeval runs it the same way); a script
+    file or anything else is reported."""
+    if isinstance(code, str) and code.strip() and not code.strip().startswith("file://"):
+        return True
+    shown = code.strip().splitlines()[0] if isinstance(code, str) and code.strip() else code
+    notes.add(at, f"transform {shown!r} (only inline JavaScript is kept)")
+    return False
+
+
 def _javascript(out: dict[str, Any], negate: bool, at: Where, ctx: AssertContext) -> list[Any]:
     code = out.get("value")
-    native = None if negate else js.translate(code)
+    native = None if negate or "transform" in out else js.translate(code)
     # several native checks stand for one only when no weight/metric/threshold is counted
     if native is not None and (len(native) == 1 or set(out) <= {"type", "value"}):
         extra = {k: v for k, v in out.items() if k not in ("type", "value")}

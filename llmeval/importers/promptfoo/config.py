@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmeval.importers.promptfoo.asserts import AssertContext, translate_all
+from llmeval.importers.promptfoo.asserts import AssertContext, keep_transform, translate_all
 from llmeval.importers.promptfoo.notes import Notes, Where
 from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
@@ -64,11 +64,13 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
 
     base = config_path.parent
     file = config_path.name
-    raw = load_yaml(config_path, file, core_schema=True)
+    words: list[ConfigError] = []  # YAML 1.1 word booleans, read as promptfoo reads them
+    raw = load_yaml(config_path, file, words, core_schema=True)
     if not isinstance(raw, YamlMap):
         raise ConfigErrors([ConfigError("a promptfoo config should be a mapping", Location(file))])
     top = Where(file, 1)
     notes = Notes()
+    notes.from_loader(words)
     models = Models(offline=offline)
     from llmeval.metrics import registry
 
@@ -82,9 +84,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     for key in raw:
         if key not in _HANDLED and key != "derivedMetrics":
             notes.add(top.at(raw, key), f"top-level key '{key}'")
-    for i, item in enumerate(raw.get("derivedMetrics") or []):
-        name = item.get("name") if isinstance(item, dict) else item
-        notes.add(top.at(raw["derivedMetrics"], i), f"derived metric {name!r}")
+    derived = _derived_metrics(raw.get("derivedMetrics"), top.at(raw, "derivedMetrics"), notes)
 
     # providers -> models
     providers = raw.get("providers", raw.get("targets"))
@@ -100,6 +100,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
 
     # grader -> judge
     judge = None
+    default_transform = None
     default_test = _default_test(raw.get("defaultTest"), base, top.at(raw, "defaultTest"), notes)
     options = default_test.get("options") if isinstance(default_test, dict) else None
     dt_at = top.at(raw, "defaultTest")
@@ -108,6 +109,9 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             if k == "provider":
                 if not offline:
                     judge = models.add(v, dt_at.at(options, k), notes, label="judge")
+            elif k == "transform":
+                if keep_transform(v, dt_at.at(options, k), notes):
+                    default_transform = v
             elif k != "disableVarExpansion":
                 notes.add(dt_at.at(options, k), f"defaultTest option '{k}'")
     if offline:
@@ -131,6 +135,10 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     reader = TestReader(base, notes, actx, expand=expand)
     cases = reader.tests(raw.get("tests"), top.at(raw, "tests"))
     cases += _scenarios(raw.get("scenarios"), top.at(raw, "scenarios"), reader)
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    if any(CONVERSATION in n.what for n in notes.items):  # a prompt threads _conversation
+        _conversation_notes(reader.conversations, notes)
     defaults: dict[str, Any] = {}
     if isinstance(default_test, dict):
         for k in default_test:
@@ -145,6 +153,8 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         tags = metadata_tags(default_test.get("metadata"), dt_at, notes)
         if tags:
             defaults["tags"] = tags
+        if default_transform is not None:
+            defaults["transform"] = default_transform
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
@@ -153,6 +163,8 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         suite["threshold"] = default_test["threshold"]
     if defaults:
         suite["defaults"] = defaults
+    if derived:
+        suite["derived_metrics"] = derived
     suite["cases"] = _with_ids([_strip_case(c) for c in cases])
     if not suite["prompts"]:
         del suite["prompts"]
@@ -180,6 +192,49 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     )
 
 
+def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
+    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
+    all tests without one): each thread is reported where it starts, since its tests
+    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    for cid, places in conversations.items():
+        if len(places) < 2:
+            continue  # a single test has no history to thread
+        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
+        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
+
+
+def _derived_metrics(raw: Any, at: Where, notes: Notes) -> list[dict[str, str]]:
+    """promptfoo's derivedMetrics -> the suite's derived_metrics: expressions are kept
+    (the grammar llmeval evaluates); JavaScript functions are reported."""
+    from llmeval.analysis.derived import ExpressionError, parse
+
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        notes.add(at, "derivedMetrics should be a list")
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        where = at.at(raw, i)
+        name = item.get("name") if isinstance(item, dict) else item
+        value = item.get("value") if isinstance(item, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            notes.add(where, f"derived metric {name!r} (its name must be a word)")
+            continue
+        try:
+            parse(value if isinstance(value, str) else "")
+        except ExpressionError as e:
+            kind = "a JavaScript function" if "JavaScript" in str(e) else str(e)
+            notes.add(where, f"derived metric {name!r} ({kind})")
+            continue
+        out.append({"name": name, "value": str(value).strip()})
+    return out
+
+
 def _templates(raw: Any) -> dict[str, Any]:
     t = raw.get("assertionTemplates")
     return dict(t) if isinstance(t, dict) else {}
@@ -192,7 +247,10 @@ def _default_test(raw: Any, base: Path, at: Where, notes: Notes) -> Any:
 
         rel = raw[len("file://") :]
         try:
-            return load_yaml(base / rel, rel, core_schema=True)
+            found: list[Any] = []
+            data = load_yaml(base / rel, rel, found, core_schema=True)
+            notes.from_loader(found)
+            return data
         except ConfigErrors as e:
             notes.add(at, f"defaultTest file: {e.errors[0]}")
             return None
@@ -267,7 +325,7 @@ def _with_ids(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        order = ("description", "vars", "assert", "threshold", "tags")
+        order = ("description", "vars", "transform", "assert", "threshold", "tags")
         out.append({"id": cid, **{k: case[k] for k in order if k in case}})
     return out
 

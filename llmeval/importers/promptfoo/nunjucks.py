@@ -7,8 +7,9 @@ filters). What differs is either translated here or reported:
 - a filter Jinja2 does not have (a custom ``nunjucksFilters`` one, or a Nunjucks-only
   one such as ``dump`` — Jinja2's ``tojson`` escapes ``<``/``>``, so it is not the same)
   is reported, and the prompt is left out;
-- promptfoo's ``_conversation`` loop (multi-turn history) has no llmeval equivalent:
-  the loop is removed (each case is sent as a first turn) and reported;
+- promptfoo's ``_conversation`` loop (multi-turn history) is not translated: the loop
+  is removed (each case is sent as a first turn) and reported as
+  ``_conversation (use turns:)``, as is each conversation of the tests (``config``);
 - a template Jinja2 cannot parse is reported.
 """
 
@@ -24,6 +25,9 @@ _CONVERSATION = re.compile(
 )
 
 
+CONVERSATION = "_conversation (use turns:)"
+
+
 @dataclass(frozen=True, slots=True)
 class Translated:
     text: str
@@ -37,9 +41,9 @@ def translate(text: str) -> Translated:
     if "_conversation" in text:
         stripped = _CONVERSATION.sub("", text)
         if "_conversation" in stripped:
-            return Translated(text, ("the _conversation variable (multi-turn history)",))
+            return Translated(text, (f"{CONVERSATION} (multi-turn history)",))
         text = stripped
-        notes.append("the _conversation loop (multi-turn history): each case is sent alone")
+        notes.append(f"{CONVERSATION}: the history loop is left out; each case is sent alone")
     text = _TAG.sub(lambda m: _LENGTH.sub(r"(\1 | length)", m.group(0)), text)
     problems = _check(text)
     return Translated(text, tuple(problems), tuple(notes))

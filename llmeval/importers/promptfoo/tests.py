@@ -6,8 +6,9 @@ same reader llmeval's own datasets use). A var holding a list makes one case per
 (the cartesian product over every list var, as promptfoo does unless
 ``disableVarExpansion``); a ``file://`` var value stays a ``file://`` reference, which
 llmeval reads the same way (a glob expands to one case per file). ``metadata`` becomes
-tags ``key=value``. A test-level ``provider``, ``prompts`` filter, ``transform`` and
-the other options llmeval has no place for are reported.
+tags ``key=value``; ``options.transform`` becomes the case's ``transform`` (a
+``file://`` script is reported). A test-level ``provider``, ``prompts`` filter and the
+other options llmeval has no place for are reported.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class TestReader:
     actx: asserts.AssertContext
     var_files: list[str] = field(default_factory=list)
     expand: bool = True
+    # promptfoo's metadata.conversationId -> where each of its tests is ("" = none)
+    conversations: dict[str, list[Where]] = field(default_factory=dict)
 
     # --- where tests come from ----------------------------------------------------------
 
@@ -89,7 +92,10 @@ class TestReader:
             out = [(r.data, Where(rel, r.location.line)) for r in read_rows(path, rel, errors)]
         elif suffix in (".yaml", ".yml", ".json"):
             try:
-                data = load_yaml(path, rel)  # JSON is YAML: one loader, with lines
+                # JSON is YAML: one loader, with lines; js-yaml's YAML 1.2 booleans
+                found: list[ConfigError] = []
+                data = load_yaml(path, rel, found, core_schema=True)
+                self.notes.from_loader(found)
             except ConfigErrors as e:
                 errors += e.errors
                 data = None
@@ -136,6 +142,10 @@ class TestReader:
                     judge = self.actx.provider_alias(value, at.at(options, key))
                 elif key == "disableVarExpansion":
                     continue
+                elif key == "transform" and asserts.keep_transform(
+                    value, at.at(options, key), self.notes
+                ):
+                    base["transform"] = value
                 else:
                     self.notes.add(at.at(options, key), f"test option '{key}'")
         found = asserts.translate_all(raw.get("assert"), at.at(raw, "assert"), self.actx)
@@ -151,6 +161,9 @@ class TestReader:
                 base["threshold"] = threshold
             else:
                 self.notes.add(at.at(raw, "threshold"), f"test threshold {threshold!r}")
+        meta = raw.get("metadata")
+        cid = meta.get("conversationId") if isinstance(meta, dict) else None
+        self.conversations.setdefault(str(cid) if cid is not None else "", []).append(at)
         tags = metadata_tags(raw.get("metadata"), at.at(raw, "metadata"), self.notes)
         if raw.get("tags"):
             tags = [*raw["tags"], *tags]
@@ -174,7 +187,9 @@ class TestReader:
             path = self.base / raw[len("file://") :]
             rel = self._rel(path)
             try:
-                raw = load_yaml(path, rel or raw) if rel else None
+                found: list[Any] = []
+                raw = load_yaml(path, rel, found, core_schema=True) if rel else None
+                self.notes.from_loader(found)
             except ConfigErrors as e:
                 self.notes.add(at, f"vars file {raw!r}: {e.errors[0].message}")
                 return {}
