@@ -75,6 +75,12 @@ def run(
         None, "--tag", "-t", metavar="TAG", help="Only cases with this tag."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    shard: str = typer.Option(
+        None,
+        "--shard",
+        metavar="K/N",
+        help="Run slice K of N (by a hash of suite and case id); `llmeval merge` gates them.",
+    ),
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Run suites against models, score them, journal every result, and gate."""
@@ -109,6 +115,7 @@ def run(
             filter=filter,
             tags=tag or [],
             quiet=quiet,
+            shard=shard,
         )
         raise typer.Exit(code)
 

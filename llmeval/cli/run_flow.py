@@ -33,11 +33,14 @@ def run(
     tags: list[str],
     quiet: bool,
     allow_skipped: bool = False,
+    shard: str | None = None,
 ) -> int:
+    from llmeval.cli.shard_run import check_outputs
     from llmeval.engine.session import RunConfig, Selection, execute
 
+    shard = check_outputs(shard, junit=junit, markdown=markdown, html=html)
     project = load(project_dir, only=suites)
-    selection = Selection(suites, models, tags, filter, repeat)
+    selection = Selection(suites, models, tags, filter, repeat, shard)
     cfg = RunConfig(
         selection=selection,
         run_id=run_id,
@@ -71,6 +74,10 @@ def run(
 
     observer = ProgressObserver(interactive=not output.is_ci() and not as_json, quiet=quiet)
     report = execute(project, cfg, observer=observer)
+    if report.plan.shard is not None:  # a slice: recorded, not gated (`llmeval merge` gates)
+        from llmeval.cli.shard_run import finish_shard
+
+        return finish_shard(report, as_json=as_json)
     if not report.plan.items:
         from llmeval.cli.project import why_nothing
 
