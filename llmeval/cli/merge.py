@@ -131,7 +131,11 @@ def merge_runs(
 
 
 def _write_merged(
-    project_dir: Path | None, store: Any, merged: Any, planned: set[Any] | None, baseline: str | None
+    project_dir: Path | None,
+    store: Any,
+    merged: Any,
+    planned: set[Any] | None,
+    baseline: str | None,
 ) -> tuple[Any, Any, Any]:
     """Write the merged run folder (journal, plan, run.json) under the run lock; load the
     baselines. Returns the project, a run report shaped as ``execute`` returns one, and
@@ -166,12 +170,16 @@ def _write_merged(
     run_dir = store.runs.run_dir(manifest["run_id"])
     with run_lock(run_dir):
         if (run_dir / JOURNAL).exists() or (run_dir / "run.json").exists():
-            raise UsageError(f"run '{manifest['run_id']}' already exists; merge into a new --run-id")
+            raise UsageError(
+                f"run '{manifest['run_id']}' already exists; merge into a new --run-id"
+            )
         atomic_write(run_dir / JOURNAL, journal_text(merged.results))
         if planned is not None:
             store.runs.write_plan(run_dir, planned)
         min_rates = {n: (s or {}).get("min_pass_rate") for n, s in manifest["suites"].items()}
-        summary = summarize(merged.results, min_pass_rates=min_rates, not_run=merged.not_run_by_group)
+        summary = summarize(
+            merged.results, min_pass_rates=min_rates, not_run=merged.not_run_by_group
+        )
         manifest["summary"] = summary.to_json()
         write_json(run_dir / "run.json", manifest)
     stop = manifest["status"] if manifest["status"] in ("interrupted", "budget") else None

@@ -83,7 +83,9 @@ def _load(run_dir: Path) -> ShardRun:
         raise UsageError(f"{run_dir / MANIFEST}: unreadable run manifest: {e}") from None
     raw = manifest.get("shard")
     if not isinstance(raw, dict):
-        raise UsageError(f"{run_dir}: not a shard run (start shards with `llmeval run --shard K/N`)")
+        raise UsageError(
+            f"{run_dir}: not a shard run (start shards with `llmeval run --shard K/N`)"
+        )
     try:
         info = ShardInfo.from_json(raw)
     except (KeyError, TypeError, ValueError):

@@ -25,7 +25,9 @@ def proj(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert llmeval("baseline", "save", "base", cwd=root).returncode == 0
     set_broken(root, list(range(12)))
     for k in (1, 2, 3):
-        out = llmeval("run", "--shard", f"{k}/3", "--run-id", f"s{k}", "--baseline", "auto", cwd=root)
+        out = llmeval(
+            "run", "--shard", f"{k}/3", "--run-id", f"s{k}", "--baseline", "auto", cwd=root
+        )
         assert out.returncode == 0, out.stdout + out.stderr  # a shard does not gate
         assert "not gated" in out.stdout
     return root
