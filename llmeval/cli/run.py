@@ -81,6 +81,14 @@ def run(
         metavar="K/N",
         help="Run slice K of N (by a hash of suite and case id); `llmeval merge` gates them.",
     ),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        metavar="N",
+        help="Run in N processes sharing the cache; limits and --max-cost are split "
+        "between them (default 1; more only for >= 4,000 python-target results).",
+    ),
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Run suites against models, score them, journal every result, and gate."""
@@ -116,6 +124,7 @@ def run(
             tags=tag or [],
             quiet=quiet,
             shard=shard,
+            workers=workers,
         )
         raise typer.Exit(code)
 

@@ -34,6 +34,7 @@ def run(
     quiet: bool,
     allow_skipped: bool = False,
     shard: str | None = None,
+    workers: int | None = None,
 ) -> int:
     from llmeval.cli.shard_run import check_outputs
     from llmeval.engine.session import RunConfig, Selection, execute
@@ -73,7 +74,13 @@ def run(
     from llmeval.cli.progress import ProgressObserver
 
     observer = ProgressObserver(interactive=not output.is_ci() and not as_json, quiet=quiet)
-    report = execute(project, cfg, observer=observer)
+    n = _workers(project, cfg, workers)
+    if n > 1:
+        from llmeval.engine.segments import execute_workers
+
+        report = execute_workers(project, cfg, n, baseline=baseline, observer=observer)
+    else:
+        report = execute(project, cfg, observer=observer)
     if report.plan.shard is not None:  # a slice: recorded, not gated (`llmeval merge` gates)
         from llmeval.cli.shard_run import finish_shard
 
@@ -112,6 +119,34 @@ def run(
 
         print_run(report, verdict, report.manifest.get("comparison"), observer.notices, written)
     return code
+
+
+def _workers(project: Any, cfg: Any, requested: int | None) -> int:
+    """How many processes: a resumed workers run keeps its N; a shard is one process;
+    else ``--workers``, or the default rule (``engine.workers.default_workers``)."""
+    from llmeval.engine.segments import workers_of
+
+    kept = workers_of(project, cfg)
+    if kept is not None:
+        return kept
+    if cfg.resume:
+        return 1  # a one-process run resumes in one process
+    if cfg.selection.shard:
+        if requested and requested > 1:
+            from llmeval.errors import UsageError
+
+            raise UsageError("--workers and --shard: run each shard in one process")
+        return 1
+    if requested is not None:
+        return requested
+    import os
+
+    from llmeval.engine.session import plan_for
+    from llmeval.engine.workers import default_workers
+
+    if cfg.plan is None:
+        cfg.plan = plan_for(project, cfg.selection)  # built once, reused by the run
+    return default_workers(cfg.plan, os.cpu_count())
 
 
 def _write_outputs(

@@ -76,7 +76,7 @@ def find_runs(refs: list[str], store: RunStore) -> list[Path]:
     return found
 
 
-def _load(run_dir: Path) -> ShardRun:
+def load_shard(run_dir: Path) -> ShardRun:
     try:
         manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
@@ -102,7 +102,7 @@ def load_shards(paths: list[Path]) -> list[ShardRun]:
     """The shards, in K order; UsageError if they are not slices of one plan."""
     if not paths:
         raise UsageError("merge: name at least one shard run")
-    shards = [_load(p) for p in paths]
+    shards = [load_shard(p) for p in paths]
     first = shards[0]
     for s in shards[1:]:
         if s.info.plan_fingerprint != first.info.plan_fingerprint:
