@@ -127,7 +127,7 @@ def run_workers(
     procs: list[subprocess.Popen[bytes]] = []
     logs = []
     for job in jobs:
-        log = open(run_dir / SEGMENTS / f"w{job.k}.log", "wb")  # noqa: SIM115
+        log = open(run_dir / SEGMENTS / f"w{job.k}.log", "ab")  # noqa: SIM115
         logs.append(log)
         # a session of its own: Ctrl-C reaches the parent only, which forwards it once
         procs.append(
