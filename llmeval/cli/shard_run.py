@@ -9,7 +9,6 @@ with ``llmeval run --resume RUN``, which keeps the shard.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from llmeval.cli import exits
@@ -60,13 +59,13 @@ def finish_shard(report: Any, *, as_json: bool) -> int:
             }
         )
         return code
-    from rich.console import Console
     from rich.markup import escape
 
-    from llmeval.report.console import summary_table
+    from llmeval.cli.output import console
+    from llmeval.report.console_summary import summary_view
 
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(summary_table(report.manifest["summary"]))
+    out = console()
+    out.print(summary_view(report.manifest["summary"], out.width))
     counts = report.manifest.get("counts") or {}
     out.print(
         f"shard {shard.label}: {counts.get('finished', 0)} of {counts.get('planned', 0)} "
