@@ -9,6 +9,7 @@ from llmeval.cli import (  # noqa: F401
     importer,
     init,
     judge,
+    merge,
     prompts,
     run,
     runs,

@@ -78,6 +78,20 @@ def run(
         None, "--tag", "-t", metavar="TAG", help="Only cases with this tag."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    shard: str = typer.Option(
+        None,
+        "--shard",
+        metavar="K/N",
+        help="Run slice K of N (by a hash of suite and case id); `llmeval merge` gates them.",
+    ),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        metavar="N",
+        help="Run in N processes sharing the cache; limits and --max-cost are split "
+        "between them (default 1; more only for >= 4,000 python-target results).",
+    ),
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Run suites against models, score them, journal every result, and gate."""
@@ -113,6 +127,8 @@ def run(
             filter=filter,
             tags=tag or [],
             quiet=quiet,
+            shard=shard,
+            workers=workers,
         )
         raise typer.Exit(code)
 

@@ -34,11 +34,15 @@ def run(
     quiet: bool,
     allow_skipped: bool = False,
     batch: bool = False,
+    shard: str | None = None,
+    workers: int | None = None,
 ) -> int:
+    from llmeval.cli.shard_run import check_outputs
     from llmeval.engine.session import RunConfig, Selection, execute
 
+    shard = check_outputs(shard, junit=junit, markdown=markdown, html=html)
     project = load(project_dir, only=suites)
-    selection = Selection(suites, models, tags, filter, repeat)
+    selection = Selection(suites, models, tags, filter, repeat, shard)
     cfg = RunConfig(
         selection=selection,
         run_id=run_id,
@@ -72,7 +76,17 @@ def run(
     from llmeval.cli.progress import ProgressObserver
 
     observer = ProgressObserver(interactive=not output.is_ci() and not as_json, quiet=quiet)
-    report = execute(project, cfg, observer=observer)
+    n = _workers(project, cfg, workers)
+    if n > 1:
+        from llmeval.engine.segments import execute_workers
+
+        report = execute_workers(project, cfg, n, baseline=baseline, observer=observer)
+    else:
+        report = execute(project, cfg, observer=observer)
+    if report.plan.shard is not None:  # a slice: recorded, not gated (`llmeval merge` gates)
+        from llmeval.cli.shard_run import finish_shard
+
+        return finish_shard(report, as_json=as_json)
     if not report.plan.items:
         from llmeval.cli.project import why_nothing
 
@@ -107,6 +121,41 @@ def run(
 
         print_run(report, verdict, report.manifest.get("comparison"), observer.notices, written)
     return code
+
+
+def _workers(project: Any, cfg: Any, requested: int | None) -> int:
+    """How many processes: a resumed workers run keeps its N; a shard is one process;
+    else ``--workers``, or the default rule (``engine.workers.default_workers``)."""
+    from llmeval.engine.segments import workers_of
+
+    kept = workers_of(project, cfg)
+    if kept is not None:
+        return kept
+    if cfg.resume:
+        return 1  # a one-process run resumes in one process
+    if cfg.selection.shard:
+        if requested and requested > 1:
+            from llmeval.errors import UsageError
+
+            raise UsageError("--workers and --shard: run each shard in one process")
+        return 1
+    if cfg.batch:
+        if requested and requested > 1:
+            from llmeval.errors import UsageError
+
+            # a batch run waits on the provider, not on CPU: one process fills the batches
+            raise UsageError("--workers and --batch: a batch run uses one process")
+        return 1
+    if requested is not None:
+        return requested
+    import os
+
+    from llmeval.engine.session import plan_for
+    from llmeval.engine.workers import default_workers
+
+    if cfg.plan is None:
+        cfg.plan = plan_for(project, cfg.selection)  # built once, reused by the run
+    return default_workers(cfg.plan, os.cpu_count())
 
 
 def _write_outputs(

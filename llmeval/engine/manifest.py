@@ -119,6 +119,7 @@ def build_manifest(
         },
         "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
         "policies": Policies.build(project.settings.gate, plan.suites).to_json(),
+        **({"shard": plan.shard.to_json()} if plan.shard is not None else {}),
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
@@ -21,6 +21,9 @@ from llmeval.errors import ConfigError, ConfigErrors, UsageError
 from llmeval.metrics import registry
 from llmeval.metrics.base import BuildContext, MetricDef
 from llmeval.safety.redact import Redaction, redact_vars
+
+if TYPE_CHECKING:
+    from llmeval.engine.shard import ShardInfo
 
 Key = tuple[str, str, str, str, int]
 
@@ -83,6 +86,7 @@ class Plan:
     models: dict[str, ModelSpec]
     prompts: dict[str, PromptTemplate] = field(default_factory=dict)
     repeat: int = 1
+    shard: ShardInfo | None = None  # set when this plan is one slice of a larger one
 
     def __hash__(self) -> int:
         return id(self)

@@ -44,6 +44,7 @@ class Selection:
     tags: list[str] = field(default_factory=list)
     filter: str | None = None
     repeat: int = 1
+    shard: str | None = None  # "K/N": this run is one deterministic slice (engine/shard.py)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -60,6 +61,8 @@ class Selection:
             parts.append(f"--filter {self.filter}")
         if self.repeat != 1:
             parts.append(f"-k {self.repeat}")
+        if self.shard:
+            parts.append(f"--shard {self.shard}")
         return " ".join(parts) or "(all suites, default models)"
 
 
@@ -111,8 +114,9 @@ def select_suites(project: Project, names: Sequence[str]) -> list[Any]:
 
 
 def plan_for(project: Project, selection: Selection) -> Plan:
-    """The plan of a selection: suites by name, then models, tags, filter and repeats."""
-    return build_plan(
+    """The plan of a selection: suites by name, then models, tags, filter and repeats
+    (and, for ``--shard K/N``, this shard's slice of that whole plan)."""
+    plan = build_plan(
         project,
         suites=select_suites(project, selection.suites),
         models=selection.models,
@@ -120,6 +124,11 @@ def plan_for(project: Project, selection: Selection) -> Plan:
         filter=selection.filter,
         repeat=selection.repeat,
     )
+    if selection.shard:
+        from llmeval.engine.shard import parse_shard, slice_plan
+
+        plan = slice_plan(project, plan, *parse_shard(selection.shard))
+    return plan
 
 
 def make_services(
@@ -206,7 +215,7 @@ async def _execute_locked(
             raise UsageError(f"run '{run_id}' already exists; use --resume {run_id} to complete it")
 
     plan = cfg.plan if cfg.plan is not None and not cfg.resume else plan_for(project, selection)
-    if not plan.items:
+    if not plan.items and plan.shard is None:  # an empty shard is still a (complete) shard
         return RunReport(run_id, run_dir, plan, RunOutcome(), [], {}, 0)
     planned_keys = {i.key for i in plan.items}
     original_keys = store.read_plan(run_dir) if cfg.resume else None

@@ -1,0 +1,201 @@
+"""``llmeval merge``: shard runs → one run folder, one report, one verdict.
+
+The verdict is ``engine.gating.gate_run``'s, called as ``llmeval run`` calls it, on the
+combined journal and manifest, so a merged run gates exactly as the unsharded run would.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from llmeval.cli import exits, output
+from llmeval.cli.app import app
+from llmeval.cli.project import PROJECT_OPT
+
+
+@app.command()
+def merge(
+    runs: list[str] = typer.Argument(
+        ..., help="Shard run folders (anywhere, e.g. CI artifacts), folders of them, or run ids."
+    ),
+    run_id: str = typer.Option(
+        None, "--run-id", metavar="ID", help="Name the merged run (default: timestamp)."
+    ),
+    baseline: str = typer.Option(
+        None,
+        "--baseline",
+        metavar="auto|PATH",
+        help="Gate on suites/baselines (auto), a file or a run.",
+    ),
+    allow_changed: bool = typer.Option(
+        False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
+    ),
+    allow_skipped: bool = typer.Option(
+        False,
+        "--allow-skipped",
+        help="Under CI, accept judge assertions skipped for a missing judge or key.",
+    ),
+    junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),
+    html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
+    project_dir: Path = PROJECT_OPT,
+) -> None:
+    """Merge the shards of one run (`llmeval run --shard K/N`) and gate them as one run."""
+    with output.errors_to_exit(json_errors=as_json):
+        code = merge_runs(
+            runs,
+            run_id=run_id,
+            baseline=baseline,
+            allow_changed=allow_changed,
+            allow_skipped=allow_skipped,
+            junit=junit,
+            markdown=markdown,
+            html=html,
+            no_report=no_report,
+            as_json=as_json,
+            project_dir=project_dir,
+        )
+        raise typer.Exit(code)
+
+
+def merge_runs(
+    refs: list[str],
+    *,
+    run_id: str | None,
+    baseline: str | None,
+    allow_changed: bool,
+    allow_skipped: bool,
+    junit: Path | None,
+    markdown: Path | None,
+    html: Path | None,
+    no_report: bool,
+    as_json: bool,
+    project_dir: Path | None,
+) -> int:
+    from llmeval.cli.project import project_store
+    from llmeval.store.merge import combine, find_runs, load_shards
+
+    store = project_store(project_dir)
+    shards = load_shards(find_runs(refs, store.runs))  # refusals come before any write
+    from llmeval.store.runs import new_run_id
+
+    run_id = run_id or new_run_id()
+    merged = combine(shards, run_id)
+    planned = set().union(*(s.planned for s in shards)) if not merged.missing else None
+    project, report, baselines = _write_merged(project_dir, store, merged, planned, baseline)
+    from llmeval.engine.gating import gate_run
+
+    verdict, comparison = gate_run(
+        project, report, baselines, allow_changed=allow_changed, allow_skipped=allow_skipped
+    )
+    from llmeval.cli.run_flow import _write_outputs
+
+    written = _write_outputs(store, report, verdict, comparison, junit, markdown, html, no_report)
+    code = verdict.exit_code
+    notices = []
+    if merged.missing:
+        notices.append(
+            f"missing shard{'s' if len(merged.missing) > 1 else ''} {', '.join(merged.missing)}: "
+            f"their {merged.not_run} results are not run (run them and merge again)"
+        )
+    if as_json:
+        from llmeval.cli.run import emit_json
+
+        emit_json(
+            {
+                "run_id": report.run_id,
+                "exit_code": code,
+                "status": report.manifest.get("status"),
+                "verdict": verdict.to_json(),
+                "missing_shards": merged.missing,
+                "counts": report.manifest.get("counts"),
+                "error_kinds": dict(Counter(r.error.kind for r in report.results if r.error)),
+                "summary": report.manifest["summary"],
+                "comparison": report.manifest.get("comparison"),
+                "files": {k: str(v) for k, v in written.items()},
+            }
+        )
+    else:
+        from llmeval.cli.show import print_run
+
+        for note in notices:
+            output.err(f"note: {note}")
+        print_run(report, verdict, report.manifest.get("comparison"), [], written)
+    return code
+
+
+def _write_merged(
+    project_dir: Path | None,
+    store: Any,
+    merged: Any,
+    planned: set[Any] | None,
+    baseline: str | None,
+) -> tuple[Any, Any, Any]:
+    """Write the merged run folder (journal, plan, run.json) under the run lock; load the
+    baselines. Returns the project, a run report shaped as ``execute`` returns one, and
+    the baselines.
+
+    The plan (every shard's planned keys) is written only when no shard is missing:
+    without it, ``llmeval run --resume`` of the merged run plans the whole selection
+    again and runs what the missing shards would have."""
+    from llmeval.analysis.summarize import summarize
+    from llmeval.cli.project import load
+    from llmeval.engine.plan import Plan
+    from llmeval.engine.runner import RunOutcome
+    from llmeval.engine.session import RunReport
+    from llmeval.errors import UsageError
+    from llmeval.store.lock import run_lock
+    from llmeval.store.merge import journal_text
+    from llmeval.store.runs import JOURNAL, atomic_write, write_json
+
+    manifest = merged.manifest
+    names = list((manifest.get("selection") or {}).get("suites") or [])
+    project = load(project_dir, only=names)
+    suites = []
+    for name in manifest.get("suites") or {}:
+        suite = project.suites.get(name)
+        if suite is None:
+            raise UsageError(f"merge: the shards ran suite '{name}', which this project lacks")
+        suites.append(suite)
+    baselines = store.load_baselines(baseline, list(manifest["suites"])) if baseline else None
+    if baseline == "auto" and baselines is None:
+        output.err("note: no committed baseline for these suites; gating on min_pass_rate only")
+
+    run_dir = store.runs.run_dir(manifest["run_id"])
+    with run_lock(run_dir):
+        if (run_dir / JOURNAL).exists() or (run_dir / "run.json").exists():
+            raise UsageError(
+                f"run '{manifest['run_id']}' already exists; merge into a new --run-id"
+            )
+        atomic_write(run_dir / JOURNAL, journal_text(merged.results))
+        if planned is not None:
+            store.runs.write_plan(run_dir, planned)
+        min_rates = {n: (s or {}).get("min_pass_rate") for n, s in manifest["suites"].items()}
+        summary = summarize(
+            merged.results, min_pass_rates=min_rates, not_run=merged.not_run_by_group
+        )
+        manifest["summary"] = summary.to_json()
+        write_json(run_dir / "run.json", manifest)
+    stop = manifest["status"] if manifest["status"] in ("interrupted", "budget") else None
+    if stop is None and merged.missing:  # the verdict's "N results not run (...)" names them
+        stop = f"missing shard{'s' if len(merged.missing) > 1 else ''} {', '.join(merged.missing)}"
+    report = RunReport(
+        manifest["run_id"],
+        run_dir,
+        Plan((), tuple(suites), {}),
+        RunOutcome(stop_reason=stop),
+        merged.results,
+        manifest,
+        merged.not_run,
+        summary=summary,
+    )
+    return project, report, baselines
+
+
+__all__ = ["exits", "merge"]
