@@ -245,7 +245,7 @@ class AnthropicProvider(SDKProvider):
             max_retries=0,
             timeout=self.timeout_s,
             open_telemetry=False,
-            http_client=http_client(anthropic),
+            http_client=http_client(anthropic, self._event_hooks()),
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:

@@ -219,7 +219,7 @@ class OpenAIProvider(SDKProvider):
             base_url=self.spec.base_url,
             max_retries=0,
             timeout=self.timeout_s,
-            http_client=http_client(openai),
+            http_client=http_client(openai, self._event_hooks()),
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:

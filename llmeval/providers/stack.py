@@ -181,6 +181,9 @@ def build_stack(
         concurrency = timeout_s = deadline_s = None
         limits = replace(spec, concurrency=None, rpm=None, tpm=None, timeout_s=None)
     lane = Lane(clock=clock, sleep=sleep, max_pause_s=max_pause_s)
+    watch = getattr(base, "watch_responses", None)  # SDK providers: hear a 429 at once
+    if callable(watch):
+        watch(lane.hear)
     limited = Limited(
         base,
         concurrency=limits.concurrency or concurrency,
