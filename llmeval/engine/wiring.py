@@ -105,8 +105,16 @@ class ProviderFactory:
         return lambda item: coster.estimate(item).total_usd
 
     def warm(self) -> None:
-        """Ready every provider before the first call (SDK imports, clients)."""
+        """Ready every provider before the first call (SDK imports, clients), except
+        those whose stack readies them before its first real send (cached runs)."""
+        later = {
+            id(getattr(s, "base", None))
+            for s in self._stacks.values()
+            if getattr(s, "defers_warm", False)
+        }
         for base in self._bases:
+            if id(base) in later:
+                continue
             warm = getattr(base, "warm", None)
             if callable(warm):
                 warm()

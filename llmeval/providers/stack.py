@@ -93,6 +93,13 @@ class ModelStack:
         self.limited = limited
         self.lane = lane
 
+    @property
+    def defers_warm(self) -> bool:
+        """The base provider is readied (SDK imported, client built) by the cache layer
+        before the first request actually sent, not up front: a fully cached run never
+        imports the SDK."""
+        return self.cached is not None and self.cached.before_first_send is not None
+
     async def complete(self, request: CompletionRequest) -> Completion:
         return await self.outer.complete(request)
 
@@ -213,6 +220,9 @@ def build_stack(
     if cache is not None and cache_mode != "off":
         cached = Cached(retrying, cache, cache_mode, endpoint or endpoint_host(spec))
         outer = cached
+        warm = getattr(base, "warm", None)
+        if callable(warm):
+            cached.before_first_send = warm
     return ModelStack(
         spec,
         base,
