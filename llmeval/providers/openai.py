@@ -208,19 +208,55 @@ async def read_chat_stream(stream: Any, timer: Timer) -> Parts:
     return parts
 
 
+# One event of each shape the stream reader meets, to build the SDK's lazy parsers.
+_SAMPLE_EVENTS = (
+    {"type": "response.output_text.delta", "delta": "x", "item_id": "i", "output_index": 0},
+    {
+        "type": "response.completed",
+        "response": {
+            "id": "r",
+            "output": [{"type": "message", "content": [{"type": "output_text", "text": "x"}]}],
+        },
+    },
+)
+
+
+def _ready_responses(client: Any) -> None:
+    """Do the SDK's one-time Responses set-up now, while the client is built (before
+    the call's timer starts): the resource module is imported on first access, and
+    the discriminated-union tables of the stream events are built while parsing the
+    first event (seconds on a slow machine). Left lazy, the first token's time
+    included them and the events that arrived meanwhile came out in one burst."""
+    import contextlib
+
+    from openai import _models
+    from openai.types.responses import ResponseStreamEvent
+
+    _ = client.responses
+    construct = getattr(_models, "construct_type", None)  # what the SDK's stream uses
+    if construct is None:
+        return
+    with contextlib.suppress(Exception):  # a warm-up only: any SDK change just skips it
+        for event in _SAMPLE_EVENTS:
+            construct(value=event, type_=ResponseStreamEvent)
+
+
 class OpenAIProvider(SDKProvider):
     default_key_env = DEFAULT_KEY_ENV
 
     def _make_client(self) -> Any:
         import openai
 
-        return openai.AsyncOpenAI(
+        client = openai.AsyncOpenAI(
             api_key=self._key,
             base_url=self.spec.base_url,
             max_retries=0,
             timeout=self.timeout_s,
             http_client=http_client(openai, self._event_hooks()),
         )
+        if self.spec.api == "responses":
+            _ready_responses(client)
+        return client
 
     async def complete(self, request: CompletionRequest) -> Completion:
         import openai
