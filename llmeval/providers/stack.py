@@ -236,6 +236,29 @@ def build_stack(
     )
 
 
+def warm_together(stacks: Iterable[object]) -> None:
+    """One readying for all ``stacks`` whose cache layer defers it: the first real
+    send of any of them readies every one (see ``ProviderFactory.warm``)."""
+    group = [
+        s
+        for s in stacks
+        if isinstance(s, ModelStack) and s.cached is not None and s.cached.before_first_send
+    ]
+    warms = [s.cached.before_first_send for s in group if s.cached is not None]
+
+    def all_at_once() -> None:
+        for s in group:
+            if s.cached is not None:
+                s.cached.before_first_send = None
+        for warm in warms:
+            if warm is not None:
+                warm()
+
+    for s in group:
+        if s.cached is not None:
+            s.cached.before_first_send = all_at_once
+
+
 # cases in progress at once for a plan with batch models: enough to fill a batch
 MAX_BATCH_POOL = 50_000
 
