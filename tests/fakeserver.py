@@ -102,6 +102,9 @@ FAULT_KINDS = (
     "empty",  # 200 with no choices / no content
     "custom",  # params status, body (dict|str), headers
 )
+# Any fault also takes ``latency_ms`` (answer after that long instead of the server's
+# latency) and ``body_delay_ms`` (send the status line and headers, then the body
+# that much later).
 
 
 @dataclass
@@ -538,7 +541,12 @@ class _Handler(BaseHTTPRequestHandler):
         anthropic = path.startswith(ANTHROPIC_MESSAGES) or "anthropic-version" in self.headers
         rule = fake._pick_fault(path, body)
         fault = rule.kind if rule else None
-        fake._sleep(fake.latency_ms / 1000.0)
+        # a fault may answer sooner or later than the rest (``latency_ms`` param)
+        latency_ms = fake.latency_ms
+        if rule is not None and "latency_ms" in rule.params:
+            latency_ms = float(rule.params["latency_ms"])
+        body_delay_s = float(rule.params.get("body_delay_ms", 0)) / 1000.0 if rule else 0.0
+        fake._sleep(latency_ms / 1000.0)
         if rule is not None and rule.kind == "hang":
             fake._sleep(float(rule.params.get("seconds", fake.hang_s)))
             rule = None  # then answer normally, if anyone still listens
@@ -567,7 +575,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
             else:
-                self._send(status, payload, headers)
+                self._send(status, payload, headers, body_delay_s)
         except OSError:  # the client went away (timed out) before we answered
             fake._replace(rec, dataclasses.replace(rec, status=0))
 
@@ -619,7 +627,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+    def _send(
+        self, status: int, payload: Any, headers: dict[str, str], body_delay_s: float = 0.0
+    ) -> None:
         if isinstance(payload, SSE):
             self._send_sse(payload, headers)
             return
@@ -636,6 +646,12 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in headers.items():
             self.send_header(k, v)
         self._headers_buffer.append(b"\r\n")  # end_headers() without its own flush
+        if body_delay_s > 0:  # the headers now, the body later (``body_delay_ms``)
+            self.flush_headers()
+            self.fake._sleep(body_delay_s)
+            self.wfile.write(data)
+            self.wfile.flush()
+            return
         self._headers_buffer.append(data)  # headers and body in one segment
         self.flush_headers()
 

@@ -105,11 +105,23 @@ class ProviderFactory:
         return lambda item: coster.estimate(item).total_usd
 
     def warm(self) -> None:
-        """Ready every provider before the first call (SDK imports, clients)."""
+        """Ready every provider before the first call (SDK imports, clients), except
+        those whose stack can ready them before its first real send (a fully cached run
+        never imports an SDK). Those are readied together, by whichever sends first:
+        the imports block the loop, and at that moment no other request is in flight
+        whose timeout or latency they would eat into."""
+        later = [s for s in self._stacks.values() if getattr(s, "defers_warm", False)]
+        skip = {id(getattr(s, "base", None)) for s in later}
         for base in self._bases:
+            if id(base) in skip:
+                continue
             warm = getattr(base, "warm", None)
             if callable(warm):
                 warm()
+        if later:
+            from llmeval.providers.stack import warm_together
+
+            warm_together(later)
 
     def stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {"mode": self.cache_mode}

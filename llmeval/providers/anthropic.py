@@ -26,7 +26,7 @@ from llmeval.domain.tools import ToolCall
 from llmeval.errors import ProviderError
 from llmeval.providers import errors as perr
 from llmeval.providers.assembly import PartialCall, Parts, Timer
-from llmeval.providers.sdk import SDKProvider
+from llmeval.providers.sdk import SDKProvider, http_client
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 DEFAULT_MAX_TOKENS = 1024
@@ -245,6 +245,7 @@ class AnthropicProvider(SDKProvider):
             max_retries=0,
             timeout=self.timeout_s,
             open_telemetry=False,
+            http_client=http_client(anthropic, self._event_hooks()),
         )
 
     async def complete(self, request: CompletionRequest) -> Completion:

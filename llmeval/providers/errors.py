@@ -164,6 +164,23 @@ def malformed(provider: str, what: str) -> TransientError:
     return TransientError(f"{provider} returned an unusable response: {short(what)}")
 
 
+def _transport_connection_error(exc: BaseException) -> BaseException | None:
+    """The aiohttp error under an SDK timeout that was no timeout at all.
+
+    The SDKs' aiohttp transport maps every aiohttp connection error (refused, reset,
+    server disconnected) to ``httpx.ConnectTimeout``; only aiohttp's own timeouts
+    (``TimeoutError`` subclasses) are timeouts.
+    """
+    seen: BaseException | None = exc.__cause__ or exc.__context__
+    for _ in range(8):  # the chain is short; bounded anyway
+        if seen is None:
+            return None
+        if type(seen).__module__.startswith("aiohttp"):
+            return None if isinstance(seen, TimeoutError) else seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def from_sdk_error(
     exc: BaseException, sdk: Any, provider: str, key_env: str | None
 ) -> ProviderError:
@@ -171,7 +188,10 @@ def from_sdk_error(
     if isinstance(exc, ProviderError):
         return exc
     if isinstance(exc, sdk.APITimeoutError):
-        return ProviderTimeout(f"{provider} request timed out")
+        dropped = _transport_connection_error(exc)
+        if dropped is None:
+            return ProviderTimeout(f"{provider} request timed out")
+        return TransientError(f"{provider} connection error ({type(dropped).__name__})")
     if isinstance(exc, sdk.APIConnectionError):
         cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
         return TransientError(f"{provider} connection error ({cause})")

@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from llmeval.domain.request import Completion, CompletionRequest
@@ -97,10 +97,30 @@ class Lane:
         return sum(self._recent) / len(self._recent) if self._recent else 0.0
 
     def pause_for(self, seconds: float) -> None:
-        until = self.clock() + max(0.0, seconds)
+        now = self.clock()
+        until = now + max(0.0, seconds)
         if until > self.paused_until:
+            if self.paused_until <= now:  # extending a pause in force is not a new one
+                self.pauses += 1
             self.paused_until = until
-            self.pauses += 1
+
+    def hear(self, status: int, headers: Mapping[str, str]) -> None:
+        """An answer's status and headers, the moment they arrive (an HTTP response
+        hook, before the SDK reads the body and raises).
+
+        A 429 whose Retry-After is past ``max_pause_s`` stops the lane here and now:
+        between these headers and the error reaching ``Retrying`` the SDK awaits the
+        body, and meanwhile a worker that finished another request would take the
+        freed slot and send one more. Every dispatch decided after this sees it in
+        ``wait``.
+        """
+        if status != 429:
+            return
+        from llmeval.providers.errors import retry_after_seconds
+
+        seconds = retry_after_seconds(headers)
+        if seconds is not None and seconds > self.max_pause_s:
+            self.pause_for(seconds)
 
     def remaining(self) -> float:
         return max(0.0, self.paused_until - self.clock())

@@ -49,14 +49,22 @@ _MIN_ENCODED_LEN = 12  # encodings of shorter values (base64 fragments) match to
 
 _lock = threading.Lock()
 _registered: set[str] = set(_DEFAULT_ENVS)
+_generation = 0  # bumped by register_secret_env: a memoized secret set is then stale
+# (the environment it was read from, registry generation, the values): ``redact`` runs
+# several times per case, and reading os.environ through its Mapping (decoding every
+# name and value) cost more than everything else llmeval does per case.
+_memo: tuple[dict[bytes, bytes] | dict[str, str], int, frozenset[str]] | None = None
 
 E = TypeVar("E", bound=BaseException)
 
 
 def register_secret_env(name: str) -> None:
     """Treat the value of environment variable ``name`` as a secret from now on."""
+    global _generation
     with _lock:
-        _registered.add(name)
+        if name not in _registered:
+            _registered.add(name)
+            _generation += 1
 
 
 def is_secret_name(name: str) -> bool:
@@ -68,8 +76,29 @@ def is_secret_name(name: str) -> bool:
 
 
 def secret_values(environ: dict[str, str] | None = None) -> frozenset[str]:
-    """The values to redact (stripped), read fresh from the environment."""
-    env = os.environ if environ is None else environ
+    """The values to redact (stripped), as the environment holds them now.
+
+    For ``os.environ`` the set is recomputed only when the environment (compared as
+    its raw dict, a C-speed equality check) or the registered names changed since
+    the last call, so a key set or changed at any time is still redacted at once.
+    """
+    global _memo
+    if environ is not None:
+        return _secret_values(environ)
+    raw: Any = getattr(os.environ, "_data", None)  # CPython: the bytes (posix) dict
+    if not isinstance(raw, dict):
+        return _secret_values(os.environ)
+    memo = _memo
+    if memo is not None and memo[1] == _generation and memo[0] == raw:
+        return memo[2]
+    # snapshot first: a change made while we read makes the next call recompute
+    snapshot, generation = dict(raw), _generation
+    values = _secret_values(os.environ)
+    _memo = (snapshot, generation, values)
+    return values
+
+
+def _secret_values(env: Any) -> frozenset[str]:
     with _lock:
         names = set(_registered)
     values: set[str] = set()

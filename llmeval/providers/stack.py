@@ -93,6 +93,13 @@ class ModelStack:
         self.limited = limited
         self.lane = lane
 
+    @property
+    def defers_warm(self) -> bool:
+        """The base provider is readied (SDK imported, client built) by the cache layer
+        before the first request actually sent, not up front: a fully cached run never
+        imports the SDK."""
+        return self.cached is not None and self.cached.before_first_send is not None
+
     async def complete(self, request: CompletionRequest) -> Completion:
         return await self.outer.complete(request)
 
@@ -181,6 +188,9 @@ def build_stack(
         concurrency = timeout_s = deadline_s = None
         limits = replace(spec, concurrency=None, rpm=None, tpm=None, timeout_s=None)
     lane = Lane(clock=clock, sleep=sleep, max_pause_s=max_pause_s)
+    watch = getattr(base, "watch_responses", None)  # SDK providers: hear a 429 at once
+    if callable(watch):
+        watch(lane.hear)
     limited = Limited(
         base,
         concurrency=limits.concurrency or concurrency,
@@ -210,6 +220,9 @@ def build_stack(
     if cache is not None and cache_mode != "off":
         cached = Cached(retrying, cache, cache_mode, endpoint or endpoint_host(spec))
         outer = cached
+        warm = getattr(base, "warm", None)
+        if callable(warm):
+            cached.before_first_send = warm
     return ModelStack(
         spec,
         base,
@@ -221,6 +234,29 @@ def build_stack(
         lane=lane,
         batching=batching,
     )
+
+
+def warm_together(stacks: Iterable[object]) -> None:
+    """One readying for all ``stacks`` whose cache layer defers it: the first real
+    send of any of them readies every one (see ``ProviderFactory.warm``)."""
+    group = [
+        s
+        for s in stacks
+        if isinstance(s, ModelStack) and s.cached is not None and s.cached.before_first_send
+    ]
+    warms = [s.cached.before_first_send for s in group if s.cached is not None]
+
+    def all_at_once() -> None:
+        for s in group:
+            if s.cached is not None:
+                s.cached.before_first_send = None
+        for warm in warms:
+            if warm is not None:
+                warm()
+
+    for s in group:
+        if s.cached is not None:
+            s.cached.before_first_send = all_at_once
 
 
 # cases in progress at once for a plan with batch models: enough to fill a batch
