@@ -17,6 +17,4 @@ def test_the_count_sentence_matches_the_table() -> None:
     supported = sum(1 for e in PROMPTFOO.values() if e.status != "unsupported")
     assert (int(m.group(1)), int(m.group(2))) == (supported, len(PROMPTFOO))
     rows = [ln for ln in text.splitlines() if ln.startswith("| `") and "|" in ln[3:]]
-    assert sum(1 for r in rows if r.split("|")[1].strip().strip("`") in PROMPTFOO) == len(
-        PROMPTFOO
-    )
+    assert sum(1 for r in rows if r.split("|")[1].strip().strip("`") in PROMPTFOO) == len(PROMPTFOO)
