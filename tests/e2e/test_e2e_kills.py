@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 import yaml
 from e2e_project import case_of, make_project, openai_model
 from fakeserver import FakeLLMServer
