@@ -202,6 +202,12 @@ class CaseResult:
     def scored(self) -> bool:
         return self.status in (PASS, FAIL)
 
+    @property
+    def failing(self) -> tuple[AssertionResult, ...]:
+        """The assertions that failed or errored, in order: a case's reasons, as every
+        surface (console, report, markdown) lists them."""
+        return tuple(a for a in self.assertions if a.status in (FAIL, ERROR))
+
     def to_json(self) -> dict[str, Any]:
         # shallow on purpose: asdict() deep-copies vars/messages, a hot spot per result
         d = {f: getattr(self, f) for f in _CASE_FIELDS}

@@ -31,6 +31,7 @@ from llmeval.domain.tools import ToolCall
 from llmeval.domain.trajectory import MODEL, TOOL, Step
 from llmeval.engine.plan import WorkItem
 from llmeval.engine.toolbox import OUTPUT_CLIP, run_tool
+from llmeval.text import clip
 
 MAX_STEPS_KIND = "max_steps"
 
@@ -56,7 +57,7 @@ class Transcript(Completion):
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= OUTPUT_CLIP else text[:OUTPUT_CLIP] + "…"
+    return clip(text, OUTPUT_CLIP)  # the one clipping rule (llmeval.text)
 
 
 async def converse(

@@ -57,7 +57,7 @@ def case_lines(r: CaseResult, per_case: int = PER_CASE) -> tuple[Line, ...]:
     out: list[Line] = []
     if r.error is not None:
         out.append(Line(visible(r.error.kind), reason_text(r.error.message), "yellow"))
-    bad = [a for a in r.assertions if a.status in (FAIL, ERROR)]
+    bad = list(r.failing)
     for a in bad[:per_case]:
         turn = f" (turn {a.turn + 1})" if a.turn is not None else ""
         if a.status == ERROR:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from llmeval.domain.record import ERROR, FAIL, CaseResult, skipped_assertions
+from llmeval.domain.record import CaseResult, skipped_assertions
 
 REASON_CHARS = 300  # per line in a list; the case view has the full text
 WHY_LIMIT = 5  # failing assertions listed per row, then "and N more"
@@ -27,7 +27,7 @@ def why(r: CaseResult | None) -> dict[str, Any]:
     """The error and every failing assertion (type, turn, reason) of one result."""
     if r is None:
         return {"error": None, "failures": [], "more": 0}
-    failing = [a for a in r.assertions if a.status in (FAIL, ERROR)]
+    failing = r.failing
     return {
         "error": _cut(f"{r.error.kind}: {r.error.message}") if r.error else None,
         "failures": [
