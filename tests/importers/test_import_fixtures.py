@@ -9,19 +9,17 @@ assertion that was not translated are not compared.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from promptfoo_runs import FIXTURES, _by_vars, _imported, _run
 
 from llmeval.config.project import load_project
 from llmeval.engine.plan import build_plan
 from llmeval.importers.promptfoo import convert, find_config, write
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 # fixture -> the "not translated" items expected (a substring of each note, in order)
 EXPECTED_NOTES: dict[str, list[str]] = {
@@ -49,13 +47,7 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     "json-output": [
         'promptfooconfig.yaml:36: not translated: javascript assertion: "output.color ===',
     ],
-    "multiple-turn-conversation": [
-        "prompt.json:1: not translated: _conversation (use turns:): the history loop is left",
-        "promptfooconfig.yaml:16: not translated: _conversation (use turns:): conversation "
-        "'facebook_thread' (3 tests) runs as separate cases",
-        "promptfooconfig.yaml:30: not translated: _conversation (use turns:): conversation "
-        "'weather_thread' (2 tests) runs as separate cases",
-    ],
+    "multiple-turn-conversation": [],  # each conversationId is one case with turns
     "named-metrics": [
         "promptfooconfig.yaml:51: not translated: assertion type 'similar'",
     ],
@@ -100,52 +92,6 @@ def test_fixture_imports_and_validates(name: str, tmp_path: Path):
     assert len(project.suites) == 1
     suite = next(iter(project.suites.values()))
     assert suite.cases and suite.prompts
-
-
-def _run(project: Path) -> dict[tuple[str, str], str]:
-    """``llmeval run`` offline; {(case id, prompt): status}."""
-    out = subprocess.run(
-        [sys.executable, "-m", "llmeval", "run", "--no-report"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CI": "1"},
-    )
-    assert out.returncode in (0, 1, 3), out.stderr  # 3: judge checks skipped offline
-    journal = next((project / ".llmeval" / "runs").glob("*/results.jsonl"))
-    rows = [json.loads(line) for line in journal.read_text().splitlines()]
-    return {(r["case_id"], r["prompt"].split("@")[0]): r["status"] for r in rows}
-
-
-def _imported(name: str, tmp_path: Path, canned: dict[str, str] | None = None) -> Path:
-    """Import offline; with ``canned``, the model answers from the table (keyed by a
-    var's value) instead of echoing."""
-    imported = convert(find_config(FIXTURES / name), offline=True)
-    write(imported, tmp_path)
-    if canned is not None:
-        (tmp_path / "canned.py").write_text(
-            f"TABLE = {canned!r}\n\n\ndef answer(vars):\n"
-            "    return next(TABLE[v] for v in vars.values() if v in TABLE)\n"
-        )
-        cfg = tmp_path / "llmeval.yaml"
-        text = cfg.read_text()
-        stand_in = {"provider": "python", "target": "canned.py:answer"}
-        imported.settings["models"] = {a: stand_in for a in imported.settings["models"]}
-        from llmeval.importers.promptfoo.writer import dump
-
-        cfg.write_text(text.split("\n", 1)[0] + "\n" + dump(imported.settings))
-    return tmp_path
-
-
-def _by_vars(project: Path, statuses: dict[tuple[str, str], str], var: str) -> dict[str, set]:
-    """{value of ``var``: the set of statuses over prompts} for readable expectations."""
-    suite = next(iter(load_project(project).suites.values()))
-    ids = {c.id: str(c.vars.get(var)) for c in suite.cases}
-    out: dict[str, set] = {}
-    for (cid, _prompt), status in statuses.items():
-        out.setdefault(ids[cid], set()).add(status)
-    return out
 
 
 def test_getting_started_verdicts(tmp_path: Path):

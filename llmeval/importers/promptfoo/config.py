@@ -121,10 +121,13 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     prompts = read_prompts(raw.get("prompts"), base, top.at(raw, "prompts"), notes)
     suite_name = _suite_name(config_path)
     prompt_files: dict[str, dict[str, Any]] = {}
+    threaded: set[str] = set()
     for n, p in enumerate(prompts, 1):
         name = _unique(_slug(p.label) or f"{suite_name}-{n}", prompt_files)
         desc = {"description": f"imported from {file} (prompt {n})"}
         prompt_files[name] = {**desc, **p.body}
+        if p.threads:
+            threaded.add(name)
     if not prompts:
         notes.add(
             top.at(raw, "prompts"), "no usable prompt: the suite sends each case's 'prompt' var"
@@ -135,10 +138,6 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     reader = TestReader(base, notes, actx, expand=expand)
     cases = reader.tests(raw.get("tests"), top.at(raw, "tests"))
     cases += _scenarios(raw.get("scenarios"), top.at(raw, "scenarios"), reader)
-    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
-
-    if any(CONVERSATION in n.what for n in notes.items):  # a prompt threads _conversation
-        _conversation_notes(reader.conversations, notes)
     defaults: dict[str, Any] = {}
     if isinstance(default_test, dict):
         for k in default_test:
@@ -155,6 +154,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             defaults["tags"] = tags
         if default_transform is not None:
             defaults["transform"] = default_transform
+    cases = _threads(cases, prompt_files, threaded, defaults.get("assert", []), reader, notes)
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
@@ -190,6 +190,35 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         copies=copies,
         notes=notes,
     )
+
+
+def _threads(
+    cases: list[dict[str, Any]],
+    prompts: dict[str, dict[str, Any]],
+    threaded: set[str],
+    default_asserts: list[dict[str, Any]],
+    reader: TestReader,
+    notes: Notes,
+) -> list[dict[str, Any]]:
+    """Conversations (``_conversation`` prompts) become cases with ``turns``; when they
+    cannot, each test stays a separate case and every thread is reported."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+    from llmeval.importers.promptfoo.threads import thread_cases, threadable
+
+    if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
+        return cases
+    turn = threadable(prompts, threaded)
+    found = (
+        thread_cases(cases, prompts, turn, _strip_empty_provider(default_asserts), notes)
+        if turn is not None
+        else None
+    )
+    if found is None:
+        _conversation_notes(reader.conversations, notes)
+        return cases
+    # the loop is translated: its "left out" notes no longer hold
+    notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
+    return found
 
 
 def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
@@ -308,6 +337,12 @@ def _strip_empty_provider(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _strip_case(case: dict[str, Any]) -> dict[str, Any]:
     if "assert" in case:
         case = {**case, "assert": _strip_empty_provider(case["assert"])}
+    if "turns" in case:
+        turns = [
+            {**t, "assert": _strip_empty_provider(t["assert"])} if isinstance(t, dict) else t
+            for t in case["turns"]
+        ]
+        case = {**case, "turns": turns}
     return case
 
 
@@ -320,12 +355,16 @@ def _with_ids(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if slug and slugs.count(slug) == 1:
             cid = slug
         else:
-            blob = json.dumps([case.get("vars"), case.get("assert")], sort_keys=True, default=str)
+            blob = json.dumps(
+                [case.get("vars"), case.get("assert"), case.get("turns")],
+                sort_keys=True,
+                default=str,
+            )
             cid = f"{slug or 'case'}-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        order = ("description", "vars", "transform", "assert", "threshold", "tags")
+        order = ("description", "vars", "turns", "transform", "assert", "threshold", "tags")
         out.append({"id": cid, **{k: case[k] for k in order if k in case}})
     return out
 

@@ -29,6 +29,7 @@ _PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "response_forma
 class Prompt:
     label: str
     body: dict[str, Any]  # the prompt file's content (messages, params)
+    threads: bool = False  # a chat prompt that looped over _conversation (see threads.py)
 
 
 def read_prompts(raw: Any, base: Path, where: Where, notes: Notes) -> list[Prompt]:
@@ -72,7 +73,7 @@ def _entry(item: Any, base: Path, at: Where, notes: Notes) -> list[Prompt]:
     for n, p in enumerate(x for x in prompts if x is not None):
         name = label if label and len(prompts) == 1 else (f"{label}-{n + 1}" if label else p.label)
         body = {**p.body, "params": params} if params else p.body
-        out.append(Prompt(name or "", body))
+        out.append(Prompt(name or "", body, p.threads))
     return out
 
 
@@ -144,7 +145,7 @@ def _chat_json(text: str, label: str, where: Where, notes: Notes) -> Prompt | No
     except ValueError:
         notes.add(where, "a JSON prompt made by template logic (not a fixed message list)")
         return None
-    return _messages(data, label, where, notes)
+    return _threaded(_messages(data, label, where, notes), text)
 
 
 def _chat_yaml(text: str, label: str, where: Where, notes: Notes) -> Prompt | None:
@@ -161,7 +162,13 @@ def _chat_yaml(text: str, label: str, where: Where, notes: Notes) -> Prompt | No
             if k != "messages":
                 notes.add(where.at(data, k), f"prompt key '{k}'")
         data = data["messages"]
-    return _messages(data, label, where, notes)
+    return _threaded(_messages(data, label, where, notes), text)
+
+
+def _threaded(prompt: Prompt | None, text: str) -> Prompt | None:
+    if prompt is None or "_conversation" not in text:
+        return prompt
+    return Prompt(prompt.label, prompt.body, threads=True)
 
 
 def _messages(data: Any, label: str, where: Where, notes: Notes) -> Prompt | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from llmeval.importers.promptfoo import asserts
 from llmeval.importers.promptfoo.notes import Notes, Where
+from llmeval.importers.promptfoo.threads import AT, THREAD
 
 _TEST_KEYS = ("description", "vars", "assert", "options", "threshold", "metadata", "tags")
 
@@ -175,6 +176,8 @@ class TestReader:
         expand = self.expand and not (
             isinstance(options, dict) and options.get("disableVarExpansion")
         )
+        # where it was written and its conversation, for threads.thread_cases (private keys)
+        base[THREAD], base[AT] = str(cid) if cid is not None else "", at
         return [{**base, "vars": v} for v in (product(vars) if expand else [vars])]
 
     def vars(self, raw: Any, at: Where) -> dict[str, Any]:

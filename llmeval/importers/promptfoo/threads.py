@@ -1,0 +1,186 @@
+"""promptfoo's multi-turn tests -> one llmeval case with ``turns:`` per conversation.
+
+promptfoo threads a conversation through its tests: a chat prompt loops over
+``_conversation`` (the earlier turns' inputs and outputs) before its last user message,
+and the tests of one ``metadata.conversationId`` (all tests without one form a single
+thread) run in order, each adding a turn. llmeval writes the same as one case: the
+prompt without its last user message is the opening, every test is a turn (its content
+is that last user message with the test's own vars), and the history is the real
+replies, as promptfoo's ``_conversation`` holds them.
+
+What each test asserted scores its own turn; the last test's assertions and threshold
+are the case's (they score the last reply). promptfoo applies ``defaultTest``
+assertions to every test: the suite's defaults score the last reply, so copies go on
+the earlier turns. One difference is documented, not hidden: promptfoo counts each
+test as a result; here the conversation is one case, passing when every turn does.
+What cannot be carried (a var that differs between the tests but is used by the
+prompt's opening, a threshold or transform on an earlier turn) is a note.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from llmeval.importers.promptfoo.notes import Notes, Where
+
+THREAD = "_thread"  # private keys of a case dict: its conversation and where it was written
+AT = "_at"
+
+
+def threadable(prompts: dict[str, dict[str, Any]], threaded: set[str]) -> str | None:
+    """The last user message every prompt shares when all of them loop over
+    ``_conversation`` and end with it (the template of each turn), else None."""
+    if not prompts or set(prompts) != threaded:
+        return None
+    lasts = set()
+    for body in prompts.values():
+        messages = body.get("messages")
+        if not messages or messages[-1]["role"] != "user" or len(messages) < 2:
+            return None
+        lasts.add(messages[-1]["content"])
+    return lasts.pop() if len(lasts) == 1 else None
+
+
+def thread_cases(
+    cases: list[dict[str, Any]],
+    prompts: dict[str, dict[str, Any]],
+    turn: str,
+    default_asserts: list[dict[str, Any]],
+    notes: Notes,
+) -> list[dict[str, Any]] | None:
+    """One case with ``turns`` per conversation (in the order they start), the prompts
+    cut to their opening; None (nothing changed) when some conversation cannot be."""
+    openings = {n: b["messages"][:-1] for n, b in prompts.items()}
+    opening_vars = set().union(*(_names(m["content"]) for ms in openings.values() for m in ms))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for case in cases:
+        groups.setdefault(str(case.get(THREAD, "")), []).append(case)
+    out: list[dict[str, Any]] = []
+    problems: list[tuple[Where, str]] = []
+    for cid, tests in groups.items():
+        made, why = _conversation(cid, tests, turn, default_asserts, opening_vars)
+        problems += why  # with a case: written, and what it lost is listed
+        if made is not None:
+            out.append(made)
+    for where, what in problems:
+        notes.add(where, what)
+    if len(out) != len(groups):
+        return None
+    for name, body in prompts.items():
+        body["messages"] = openings[name]
+    return out
+
+
+def _conversation(
+    cid: str,
+    tests: list[dict[str, Any]],
+    turn: str,
+    default_asserts: list[dict[str, Any]],
+    opening_vars: set[str],
+) -> tuple[dict[str, Any] | None, list[tuple[Where, str]]]:
+    label = f"conversation {cid!r}" if cid else "the tests without a conversationId"
+    first_at: Where = tests[0].get(AT) or Where("", 1)
+    keys = list(dict.fromkeys(k for t in tests for k in t.get("vars", {})))
+    common = {
+        k: tests[0]["vars"][k]
+        for k in keys
+        if all(k in t.get("vars", {}) and t["vars"][k] == tests[0]["vars"][k] for t in tests)
+    }
+    varying = [k for k in keys if k not in common]
+    used = sorted(set(varying) & opening_vars)
+    if used:
+        return None, [
+            (
+                first_at,
+                f"_conversation: {label}: var '{used[0]}' differs between its tests "
+                "and the prompt's opening (system) messages use it",
+            )
+        ]
+    lost: list[tuple[Where, str]] = []
+    turns: list[Any] = []
+    final: list[Any] = []  # the last test's assertions: the case's
+    for n, test in enumerate(tests):
+        own = {k: test.get("vars", {}).get(k) for k in varying if k in test.get("vars", {})}
+        content = inline(turn, own)
+        asserts = [inline_data(a, own) for a in test.get("assert", [])]
+        if content is None or any(a is None for a in asserts):
+            return None, [
+                (test.get(AT) or first_at, f"_conversation: {label}: a var of this test cannot "
+                 "be written into its turn (a list, mapping or file:// value)")
+            ]  # fmt: skip
+        last = n == len(tests) - 1
+        at = test.get(AT) or first_at
+        if not last:
+            for key in ("threshold", "transform"):
+                if key in test:
+                    lost.append(
+                        (at, f"_conversation: {label}: test {key} on a turn before the last")
+                    )
+            asserts = [*asserts, *(inline_data(a, own) or a for a in default_asserts)]
+        if last:
+            final = asserts
+        if last or not asserts:
+            turns.append(content)
+        else:
+            turns.append({"content": content, "assert": asserts})
+    case: dict[str, Any] = {}
+    descs = [str(t["description"]) for t in tests if t.get("description")]
+    case["description"] = f"{label}: " + "; ".join(descs) if descs else label
+    if common:
+        case["vars"] = common
+    last_test = tests[-1]
+    case["turns"] = turns
+    if final:
+        case["assert"] = final
+    for key in ("threshold", "transform"):
+        if key in last_test:
+            case[key] = last_test[key]
+    tags = list(dict.fromkeys(tag for t in tests for tag in t.get("tags", [])))
+    if tags:
+        case["tags"] = tags
+    return case, lost
+
+
+def _names(template: str) -> set[str]:
+    from jinja2 import meta
+
+    from llmeval.config.templating import environment
+
+    return set(meta.find_undeclared_variables(environment().parse(template)))
+
+
+def inline(template: str, values: dict[str, Any]) -> str | None:
+    """``template`` with ``values`` written in: ``{{ name }}`` becomes the text (kept
+    literal with ``{% raw %}`` when it holds template syntax); a var used otherwise (a
+    filter, a test) is set at the top. None when a value is not text or a number."""
+    sets = []
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return None
+        if isinstance(value, str) and value.startswith("file://"):
+            return None
+        text = str(value)
+        if any(s in text for s in ("{{", "{%", "{#", "}}", "%}")):
+            text = "{% raw %}" + text + "{% endraw %}"
+        plain = re.compile(r"{{-?\s*" + re.escape(name) + r"\s*-?}}")
+        template = plain.sub(lambda _m, t=text: t, template)  # type: ignore[misc]
+        if name in _names(template):
+            sets.append(f"{{% set {name} = {json.dumps(value)} %}}")
+    return "".join(sets) + template
+
+
+def inline_data(data: Any, values: dict[str, Any]) -> Any:
+    """An assertion with ``values`` written into its strings (see ``inline``)."""
+    if not values:
+        return data
+    if isinstance(data, str):
+        return inline(data, values) if ("{{" in data or "{%" in data) else data
+    if isinstance(data, list):
+        items = [inline_data(v, values) for v in data]
+        return None if any(i is None for i in items) else items
+    if isinstance(data, dict):
+        out = {k: inline_data(v, values) for k, v in data.items()}
+        return None if any(v is None for k, v in out.items() if data[k] is not None) else out
+    return data
