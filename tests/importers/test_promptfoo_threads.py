@@ -1,0 +1,131 @@
+"""promptfoo conversations (``_conversation`` + ``metadata.conversationId``) -> ``turns``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from promptfoo_runs import FIXTURES, _run
+
+from llmeval.importers.promptfoo import convert, find_config, write
+from llmeval.importers.promptfoo.threads import inline
+
+PROMPT = (FIXTURES / "multiple-turn-conversation" / "prompt.json").read_text()
+
+
+def _project(tmp_path: Path, tests: str, system: str = "{{ system_message }}") -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "prompt.json").write_text(PROMPT.replace("{{ system_message }}", system))
+    (src / "promptfooconfig.yaml").write_text(
+        "prompts: [file://prompt.json]\nproviders: [echo]\n"
+        "defaultTest:\n  vars: {system_message: Be brief}\n"
+        "  assert:\n    - {type: starts-with, value: Q}\n" + tests
+    )
+    return src
+
+
+TESTS = """tests:
+  - vars: {question: Q1 alpha}
+    metadata: {conversationId: a}
+    assert: [{type: icontains, value: alpha}]
+  - vars: {question: "Q2 100%} beta"}
+    metadata: {conversationId: a}
+    assert: [{type: contains, value: "{{question}}"}]
+  - vars: {question: Q3 gamma}
+    metadata: {conversationId: b}
+    threshold: 0.5
+    assert: [{type: icontains, value: zzz}]
+"""
+
+
+def test_each_conversation_is_one_case_with_its_tests_as_turns(tmp_path: Path):
+    imported = convert(find_config(_project(tmp_path, TESTS)), offline=True)
+    assert imported.notes.items == []
+    a, b = imported.suite["cases"]
+    # the first test's assertions score its turn, with defaultTest's (promptfoo applies
+    # them to every test); the last test's are the case's (the suite defaults add theirs)
+    assert a["turns"][0] == {
+        "content": "Q1 alpha",
+        "assert": [
+            {"type": "icontains", "value": "alpha"},
+            {"type": "starts-with", "value": "Q"},
+        ],
+    }
+    # a var that differs between the tests is written into the turn (kept literal)
+    assert a["turns"][1] == "{% raw %}Q2 100%} beta{% endraw %}"
+    assert a["assert"] == [{"type": "contains", "value": "{% raw %}Q2 100%} beta{% endraw %}"}]
+    assert b["turns"] == ["{{ question }}"] and b["vars"] == {"question": "Q3 gamma"}
+    assert b["threshold"] == 0.5
+    assert "vars" not in a  # system_message is the suite default
+    assert imported.prompts["prompt"]["messages"] == [
+        {"role": "system", "content": "{{ system_message }}"}
+    ]  # the opening: the last user message is each turn's
+
+
+def test_turn_verdicts_follow_each_promptfoo_test(tmp_path: Path):
+    src = _project(tmp_path, TESTS)
+    out = tmp_path / "out"
+    write(convert(find_config(src), offline=True), out)
+    statuses = _run(out)
+    # echo answers each turn with its question. promptfoo: test 1 (alpha, starts Q) pass,
+    # test 2 (contains its own question, starts Q) pass; test 3 has threshold 0.5 and
+    # scores (0 + 1) / 2 = 0.5 >= 0.5: pass
+    assert statuses == {("conversation-a", "prompt"): "pass", ("conversation-b", "prompt"): "pass"}
+    rows = {
+        json.loads(line)["case_id"]: json.loads(line)
+        for line in next(out.glob(".llmeval/runs/*/results.jsonl")).read_text().splitlines()
+    }
+    turns = [(x["type"], x.get("turn"), x["passed"]) for x in rows["conversation-a"]["assertions"]]
+    assert ("icontains", 0, True) in turns and ("starts-with", 0, True) in turns
+    assert rows["conversation-a"]["output"] == "Q2 100%} beta"  # sent as text, not rendered
+
+
+def test_a_failing_earlier_turn_fails_the_conversation(tmp_path: Path):
+    tests = TESTS.replace("value: alpha}", "value: omega}")
+    out = tmp_path / "out"
+    write(convert(find_config(_project(tmp_path, tests)), offline=True), out)
+    # promptfoo: test 1 fails (no omega); the conversation as one case fails
+    assert _run(out)[("conversation-a", "prompt")] == "fail"
+
+
+def test_a_var_the_opening_uses_that_differs_is_reported(tmp_path: Path):
+    tests = TESTS.replace("{question: Q1 alpha}", "{question: Q1 alpha, who: Ann}")
+    tests = tests.replace("{question: Q3 gamma}", "{question: Q3 gamma, who: Bo}")
+    src = _project(tmp_path, tests, system="You talk to {{ who }}")
+    imported = convert(find_config(src), offline=True)
+    notes = [str(n) for n in imported.notes.items]
+    assert any(
+        "not translated: _conversation: conversation 'a': var 'who' differs" in n for n in notes
+    )
+    # nothing is half-translated: the tests stay separate cases, every thread is listed
+    assert any("conversation 'a' (2 tests) runs as separate cases" in n for n in notes)
+    assert all("turns" not in c for c in imported.suite["cases"])
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llmeval",
+            "import",
+            "promptfoo",
+            str(src),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 3 and "promptfooconfig.yaml:" in out.stderr
+
+
+def test_inline_keeps_values_literal_and_sets_vars_used_otherwise():
+    assert inline("Q: {{ q }}", {"q": "a {% b"}) == "Q: {% raw %}a {% b{% endraw %}"
+    assert (
+        inline("{{ q | upper }}", {"q": 'say "hi"'})
+        == '{% set q = "say \\"hi\\"" %}{{ q | upper }}'
+    )
+    assert inline("{{ q }}", {"q": ["a list"]}) is None
+    assert inline("{{ q }}", {"q": "file://notes.txt"}) is None
