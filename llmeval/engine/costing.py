@@ -4,6 +4,10 @@ The one per-item estimate behind both ``--dry-run`` and the ``--max-cost`` reser
 (token counts come from ``providers.tokens``, prices from ``providers.pricing``). A
 cached generation costs nothing; judge calls are estimated as upper bounds (the
 judge's max output tokens), so a reservation is never smaller than what is spent.
+The comparison pass's judge calls (``select-best``, decided once per case after the
+run, ``engine.postpass``) are estimated per item too, as the item's share: the sum of a
+case's shares (each output graded with its own framing) bounds the one call that sees
+them all, so ``--max-cost`` can hold that share back while the run goes on.
 A model sent through its provider's batch API (``--batch`` or ``batch: true``, the
 rule is ``providers.batching.uses_batch``) is estimated at the batch price.
 """
@@ -35,11 +39,18 @@ class ItemEstimate:
         return (self.cost_usd or 0.0) + self.judge_cost_usd
 
 
-def judge_calls(item: WorkItem, default_judge: str | None) -> list[tuple[str, int]]:
-    """(judge model name, calls) per judge assertion of the item."""
+def judge_calls(
+    item: WorkItem, default_judge: str | None, compared: bool | None = None
+) -> list[tuple[str, int]]:
+    """(judge model name, calls) per judge assertion of the item; ``compared`` True:
+    only the comparison pass's, False: only the item's own, None: all."""
+    from llmeval.judge.compare import COMPARED
+
     out = []
     for a in item.assertions:
         if not a.defn.judge:
+            continue
+        if compared is not None and (a.spec.type.removeprefix("not-") in COMPARED) != compared:
             continue
         opts = a.spec.options
         name = opts.get("model") or opts.get("provider") or default_judge
@@ -113,11 +124,15 @@ class Coster:
             return batch_price(price)
         return price
 
-    def _judge_cost(self, item: WorkItem) -> float:
+    def comparison_cost(self, item: WorkItem) -> float:
+        """The item's share of its case's comparison-pass judge call (0 without one)."""
+        return self._judge_cost(item, compared=True)
+
+    def _judge_cost(self, item: WorkItem, compared: bool | None = None) -> float:
         from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
 
         total = 0.0
-        for name, calls in judge_calls(item, self.default_judge):
+        for name, calls in judge_calls(item, self.default_judge, compared):
             judge = self._judge(name)
             if judge is None or judge.is_local:
                 continue

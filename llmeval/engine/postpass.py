@@ -13,7 +13,11 @@ journal reader applies. So:
 - a group with a planned member not run yet, or without an output (an error), is
   decided as skipped, kind ``partial_group``, until a resume completes it; a case
   with a single prompt x model is skipped, kind ``nothing_to_compare``;
-- an interrupted or budget-stopped run makes no comparison judge calls (resumable).
+- an interrupted or budget-stopped run makes no comparison judge calls (resumable);
+- under ``--max-cost`` (``PassBudget``) a group's judge call is made only when its
+  estimate (the members' shares, ``Coster.comparison_cost``, which the runner held
+  back) still fits: else the pass stops as a budget stop and the group stays
+  undecided for a resume. What the pass spends is added to the run's spend.
 
 The pass's judge cost is added to the first compared result of the group.
 """
@@ -23,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,15 @@ NOTHING = "nothing_to_compare"
 _CONCURRENT_GROUPS = 8
 
 Group = tuple[str, str, int]  # suite, case id, repeat
+
+
+@dataclass(frozen=True, slots=True)
+class PassBudget:
+    """``--max-cost`` for the comparison pass: the run's limit, and each item's share
+    of its group's judge call (an upper bound)."""
+
+    limit_usd: float
+    share: Callable[[WorkItem], float]
 
 
 def _compared(spec: AssertionSpec) -> bool:
@@ -123,6 +137,8 @@ async def _decide(
     group: str,
     services: Any,
     stopped: bool,
+    afford: Callable[[list[WorkItem]], float | None] = lambda items: 0.0,
+    settle: Callable[[float, float], None] = lambda held, spent: None,
 ) -> list[store.Verdict]:
     present = [(i, r) for i, r in members if r is not None]
     compared = [(i, r) for i, r in present if r.output is not None]
@@ -137,6 +153,9 @@ async def _decide(
         return [_verdict(i, r, group, _skipped(r, PARTIAL, why)) for i, r in compared]
     if stopped:
         return []  # the run stopped early: no new judge calls; a resume decides it
+    held = afford([i for i, _ in members])
+    if held is None:
+        return []  # over budget: undecided, a resume decides it
     first = compared[0][0]
     specs = [a.spec for a in first.assertions if _compared(a.spec)]
     others = [
@@ -166,6 +185,8 @@ async def _decide(
             ]
             for _, r in compared
         ]  # fmt: skip
+    finally:
+        settle(held, getattr(svc, "spent_usd", 0.0))
     out = []
     for n, ((item, r), results) in enumerate(zip(compared, decided, strict=True)):
         cost = svc.cost_usd if n == 0 else None
@@ -175,7 +196,12 @@ async def _decide(
 
 
 async def compare_groups(
-    plan: Plan, keys: set[Key], journal: Path, services: Any, outcome: Any = None
+    plan: Plan,
+    keys: set[Key],
+    journal: Path,
+    services: Any,
+    outcome: Any = None,
+    budget: PassBudget | None = None,
 ) -> int:
     """Decide every comparison group of the run whose inputs changed since the last
     pass; append the verdicts beside ``journal``. Returns the verdicts written."""
@@ -187,6 +213,24 @@ async def compare_groups(
     known = store.read(run_dir)
     stopped = getattr(outcome, "stop_reason", None) is not None
     gate = asyncio.Semaphore(_CONCURRENT_GROUPS)
+    reserved = [0.0]  # judge calls in flight, by their estimates
+
+    def afford(items: list[WorkItem]) -> float | None:
+        if budget is None:
+            return 0.0
+        est = sum(budget.share(i) for i in items)
+        spent = getattr(outcome, "spent_usd", 0.0)
+        if spent + reserved[0] + est > budget.limit_usd + 1e-12:
+            if outcome is not None:
+                outcome.stop_reason = "budget"  # the usual stop: exit 3, resumable
+            return None
+        reserved[0] += est
+        return est
+
+    def settle(held: float, spent: float) -> None:
+        reserved[0] -= held
+        if outcome is not None:
+            outcome.spent_usd += spent
 
     async def one(items: list[WorkItem]) -> list[store.Verdict]:
         members = [(i, results.get(i.key)) for i in items]
@@ -197,7 +241,8 @@ async def compare_groups(
         ):
             return []  # decided on these very inputs already
         async with gate:
-            return await _decide(members, group, services, stopped)
+            stopped_now = stopped or getattr(outcome, "stop_reason", None) == "budget"
+            return await _decide(members, group, services, stopped_now, afford, settle)
 
     found = await asyncio.gather(*(one(items) for items in groups.values()))
     return store.append(run_dir, [v for vs in found for v in vs])

@@ -93,16 +93,25 @@ class ProviderFactory:
 
     def estimator(self) -> Callable[[Any], float]:
         """Upper-bound cost of one work item, generation and judge calls, for --max-cost."""
+        coster = self._coster()
+        return lambda item: coster.estimate(item).total_usd
+
+    def comparison_estimator(self) -> Callable[[Any], float]:
+        """The part of ``estimator`` that the comparison pass spends after the run
+        (``Coster.comparison_cost``): --max-cost holds it back until then."""
+        coster = self._coster()
+        return coster.comparison_cost
+
+    def _coster(self) -> Any:
         from llmeval.config.settings import resolve_model
         from llmeval.engine.costing import Coster
 
-        coster = Coster(
+        return Coster(
             cache=self._response_cache() if self.cache_mode == "use" else None,
             resolve=lambda name: resolve_model(self.settings, name),
             default_judge=self.settings.judge,
             batch=self.batch,
         )
-        return lambda item: coster.estimate(item).total_usd
 
     def warm(self) -> None:
         """Ready every provider before the first call (SDK imports, clients), except

@@ -167,3 +167,63 @@ def test_one_prompt_leaves_nothing_to_compare(fake_server, tmp_path):
              for r in _results(project, "one")}  # fmt: skip
     assert kinds == {"nothing_to_compare"}
     assert _judge_calls(fake_server) == 0
+
+
+def _priced(fake_server, tmp_path: Path):
+    """Generations free; each select-best share estimated at exactly $1 (the judge's
+    max_tokens 1000 at $1000 per Mtok out, input free): a case's pass is $2."""
+    project = _project(fake_server, tmp_path, [{"type": "select-best", "value": "Most concise."}])
+    config = yaml.safe_load((project.root / "llmeval.yaml").read_text())
+    config["models"]["oa"]["price"] = {"input_per_mtok": 0, "output_per_mtok": 0}
+    config["models"]["judge"].update(
+        price={"input_per_mtok": 0, "output_per_mtok": 1000}, params={"max_tokens": 1000}
+    )
+    (project.root / "llmeval.yaml").write_text(yaml.safe_dump(config))
+    suite = yaml.safe_load((project.root / "suites" / "e2e.yaml").read_text())
+    suite["min_pass_rate"] = 0  # a select-best loser alone does not fail the gate
+    (project.root / "suites" / "e2e.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    return project
+
+
+def test_dry_run_estimate_includes_the_comparison_pass(fake_server, tmp_path):
+    project = _priced(fake_server, tmp_path)
+    out = project.run("run", "--dry-run", "--json")
+    assert out.returncode == 0, out.stderr
+    # 3 cases x 2 prompts, one $1 share each: the pass's 3 judge calls are bounded by $6
+    assert json.loads(out.stdout)["total"]["judge_cost_usd"] == 6.0
+
+
+def test_max_cost_holds_back_the_comparison_pass_share(fake_server, tmp_path):
+    fake_server.responder = _responder
+    project = _priced(fake_server, tmp_path)
+    # two items hold $2 for their comparison; a third would need $3 > $2.5: budget stop
+    out = project.run("run", "--run-id", "b", "--max-cost", "2.5", "--no-report")
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "resume with: llmeval run --resume b" in out.stderr
+    manifest = project.manifest("b")
+    assert manifest["status"] == "budget" and manifest["spent_usd"] <= 2.5
+    assert manifest["counts"]["finished"] == 2
+    assert _judge_calls(fake_server) == 0  # a stopped run makes no comparison calls
+
+
+def test_a_comparison_pass_over_budget_stops_before_its_call(fake_server, tmp_path):
+    fake_server.responder = _responder
+    project = _priced(fake_server, tmp_path)
+    assert project.run("run", "--run-id", "p", "--max-cost", "2.5", "--no-report").returncode == 3
+    # the resume runs the other 4 items (holding $4 <= $4.5), then the pass: the three
+    # cases need $2 each, all six items now present: two fit in $4.5, the third does not
+    out = project.run("run", "--resume", "p", "--max-cost", "4.5", "--no-report")
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "resume with: llmeval run --resume p" in out.stderr
+    manifest = project.manifest("p")
+    assert manifest["status"] == "budget"
+    assert manifest["counts"]["finished"] == 6 and _judge_calls(fake_server) == 2
+    undecided = [
+        r for r in _results(project, "p")
+        if next(a for a in r["assertions"] if a["type"] == "select-best").get("kind") == "deferred"
+    ]  # fmt: skip
+    assert len(undecided) == 2  # one case's two results, left for a resume
+    # without a limit the resume decides the last case only
+    done = project.run("run", "--resume", "p", "--no-report")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _judge_calls(fake_server) == 3
