@@ -227,6 +227,10 @@ def verdict(
         incomplete.insert(
             0, Reason("not_run", f"{state.not_run} results not run ({why})", "incomplete")
         )
+    elif state.stop_reason == "budget":  # all ran; the comparison pass stopped on budget
+        incomplete.insert(
+            0, Reason("not_run", "comparison pass not finished (budget)", "incomplete")
+        )
     skipped = _skipped(results)
     for line in skipped:
         if state.ci and not state.allow_skipped and line[0]:

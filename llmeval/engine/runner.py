@@ -78,6 +78,7 @@ class Runner:
         services_for: Callable[[WorkItem], Any] | None = None,
         cost: CostFn | None = None,
         estimate: EstimateFn | None = None,
+        hold: EstimateFn | None = None,  # the part of estimate kept reserved after the item
         baseline_outputs: Mapping[tuple[str, str, str, str], str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -90,6 +91,7 @@ class Runner:
         self.services_for = services_for or (lambda item: None)
         self.cost = cost or (lambda spec, c: c.cost_usd)
         self.estimate = estimate
+        self.hold = hold
         self.baseline_outputs = baseline_outputs or {}
         self.clock = clock
         self.wall = wall
@@ -155,6 +157,8 @@ class Runner:
             if item.model.alias in self.outcome.dead_models:
                 continue
             est = self.estimate(item) if self.estimate else 0.0
+            # the comparison pass spends this share after the run: it stays reserved
+            held = min(est, self.hold(item)) if self.hold else 0.0
             if not self._reserve(est):
                 # take no new work, but let the calls in flight (within budget,
                 # already paid for) finish and be journaled; stop.set() would cancel them
@@ -165,7 +169,7 @@ class Runner:
             except _NotRun:
                 pass
             finally:
-                self._reserved -= est
+                self._reserved -= est - held
 
     def _reserve(self, est: float) -> bool:
         limit = self.options.max_cost_usd

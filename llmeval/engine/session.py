@@ -25,7 +25,7 @@ from llmeval.engine.journal import Journal, compact, read_journal
 from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
-from llmeval.engine.postpass import compare_groups
+from llmeval.engine.postpass import PassBudget, compare_groups
 from llmeval.engine.runner import Runner, RunOptions, RunOutcome
 from llmeval.engine.services import EngineServices
 from llmeval.engine.wiring import ProviderFactory, runner_pool
@@ -266,6 +266,7 @@ async def _execute_locked(
         services_for=lambda item: services.for_item(),
         cost=cost,
         estimate=factory.estimator() if cfg.max_cost_usd is not None else None,
+        hold=factory.comparison_estimator() if cfg.max_cost_usd is not None else None,
         baseline_outputs=(
             paired_outputs(cfg.baseline_results, {k[:4] for k in planned_keys})
             if cfg.baseline_results
@@ -287,7 +288,9 @@ async def _execute_locked(
                     pass
         try:
             outcome = await runner.run(done | outside, stop, abandon)
-            await compare_groups(plan, planned_keys, journal.path, services, outcome)
+            limit = cfg.max_cost_usd
+            budget = None if limit is None else PassBudget(limit, factory.comparison_estimator())
+            await compare_groups(plan, planned_keys, journal.path, services, outcome, budget)
             return outcome
         finally:
             for sig in installed:
