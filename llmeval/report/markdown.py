@@ -166,6 +166,7 @@ def _totals(summary: Any, comparison: Comparison | None) -> list[str]:
         if len(rows) > _MAX_TABLE_ROWS:
             lines += ["", f"… and {len(rows) - _MAX_TABLE_ROWS} more"]
         lines.append("")
+        lines += _derived(groups)
     if comparison is not None and comparison.metrics:
         ms = sorted(comparison.metrics, key=lambda m: (not m.significant, m.delta))
         lines += [
@@ -186,6 +187,27 @@ def _totals(summary: Any, comparison: Comparison | None) -> list[str]:
             lines += ["", f"… and {len(ms) - _MAX_TABLE_ROWS} more"]
         lines.append("")
     return lines
+
+
+def _derived(groups: list[GroupSummary]) -> list[str]:
+    """The suites' derived_metrics per group (computed by ``analysis.derived``, shown
+    as the console shows them: 4 significant digits, – when a value is undefined)."""
+    rows = [
+        f"| {escape_md(g.suite, 80)} | {escape_md(g.model, 60)} | {escape_md(g.prompt, 60)} | "
+        f"{escape_md(name, 60)} | {'–' if v is None else format(v, '.4g')} |"
+        for g in groups
+        for name, v in (g.derived or {}).items()
+    ]
+    if not rows:
+        return []
+    head = [
+        "### Derived metrics",
+        "",
+        "| suite | model | prompt | metric | value |",
+        "| --- | --- | --- | --- | ---: |",
+    ]
+    more = [f"… and {len(rows) - _MAX_TABLE_ROWS} more"] if len(rows) > _MAX_TABLE_ROWS else []
+    return [*head, *rows[:_MAX_TABLE_ROWS], *(["", *more] if more else []), ""]
 
 
 def _failures_without_baseline(results: Sequence[CaseResult]) -> list[str]:

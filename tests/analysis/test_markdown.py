@@ -186,3 +186,19 @@ def test_new_failures_include_new_cases_and_new_errors_only(mk):
     for case in ("now-error", "was-skipped", "brand-new"):
         assert f"| s/{case} |" in section
     assert "stays-bad" not in md
+
+
+def test_derived_metrics_are_shown_per_group():
+    groups = [
+        GroupSummary("s", "m", "p@v1", 4, 3, 1, pass_rate=0.75,
+                     derived={"f1_score": 0.857142, "recall": None}),
+        GroupSummary("s", "m", "p@v2", 4, 4, 0, pass_rate=1.0, derived={"<b>x</b>": 2.0}),
+        GroupSummary("t", "m", "p@v1", 1, 1, 0, pass_rate=1.0),
+    ]  # fmt: skip
+    md = render_markdown(None, groups, None)
+    section = md.split("### Derived metrics", 1)[1]
+    assert "| s | m | p@v1 | f1\\_score | 0.8571 |" in section  # as the console: .4g
+    assert "| s | m | p@v1 | recall | – |" in section  # undefined (e.g. 0 / 0)
+    assert "&lt;b&gt;x&lt;/b&gt;" in section and "<b>" not in _html(md)  # names escaped
+    assert "| t |" not in section  # a suite without derived metrics adds no row
+    assert "### Derived metrics" not in render_markdown(None, groups[2:], None)

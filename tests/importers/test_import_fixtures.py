@@ -206,6 +206,35 @@ def test_named_metrics_derived_metric_in_the_summary(tmp_path: Path):
     assert derived == [{"DoubleConsistency": 2.0}] * 2
 
 
+def test_named_metrics_derived_metric_in_console_json_and_markdown(tmp_path: Path):
+    canned = {
+        "Yes": "Yarr",
+        "I'm hungry": "grub",
+        "Output the story of your life in JSON": '{"life": "at sea"}',
+        "Hello world": "Ahoy",
+        "The quick brown fox jumps over the lazy dog": "Arr",
+    }
+    project = _imported("named-metrics", tmp_path, canned)
+    out = subprocess.run(
+        [sys.executable, "-m", "llmeval", "run", "--no-report", "--json", "--markdown", "s.md"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    data = json.loads(out.stdout)
+    groups = data["summary"]["groups"] if "summary" in data else data["groups"]
+    assert [g["derived"] for g in groups] == [{"DoubleConsistency": 2.0}] * 2
+    md = (project / "s.md").read_text()
+    rows = [ln for ln in md.split("### Derived metrics", 1)[1].splitlines() if "Double" in ln]
+    assert len(rows) == 2 and all(r.endswith("| DoubleConsistency | 2 |") for r in rows)
+    console = subprocess.run(
+        [sys.executable, "-m", "llmeval", "run", "--no-report"],
+        cwd=project, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "DoubleConsistency 2" in console.stdout
+
+
 def test_f_score_derived_metrics_are_kept(tmp_path: Path):
     imported = convert(find_config(FIXTURES / "f-score"), offline=True)
     names = [d["name"] for d in imported.suite["derived_metrics"]]
