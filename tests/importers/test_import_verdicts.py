@@ -81,6 +81,17 @@ def test_claude_vs_gpt_fails_when_cost_is_over_the_threshold(tmp_path: Path):
     assert set(_run(project).values()) == {"fail"}
 
 
+def test_eval_custom_grader_csv_verdicts(tmp_path: Path):
+    # __expected 'javascript:file://customAssertion.ts': its default export returns
+    # output.toLowerCase() includes 'ahoy' or 'bonjour' (a boolean: the verdict)
+    canned = {"French": "BONJOUR le monde", "Pirate": "Arr, me belly be empty"}
+    project = _imported("eval-custom-grader-csv", tmp_path, canned)
+    assert _by_vars(project, _run(project), "language") == {"French": {"pass"}, "Pirate": {"fail"}}
+    echo = _imported("eval-custom-grader-csv", tmp_path / "echo")
+    # echo: "Rephrase this in French: Hello world" has neither word: every test fails
+    assert set(_run(echo).values()) == {"fail"}
+
+
 def test_eval_customer_support_rubric_verdicts(tmp_path: Path):
     # echo returns the row's canned reply (the prompt is {{reply}}), as promptfoo's echo
     rules = [

@@ -5,7 +5,8 @@ are (``type``, ``value``, ``threshold``, ``weight``, ``metric``). Beyond that:
 
 - ``$ref: '#/assertionTemplates/x'`` is resolved;
 - ``javascript`` one-liners that ``js`` recognises become native assertions; other
-  JavaScript is kept as ``javascript`` when llmeval has that type, else reported;
+  JavaScript is kept as ``javascript`` when llmeval has that type, else reported; a
+  ``file://`` script is written inline (``jsfile``) when the sandbox can run it;
 - inline ``python`` code is written to ``scorers/inline_<hash>.py`` (a ``get_assert``
   returning the expression, or running the body, as promptfoo does); ``file://`` python
   scorers are referenced as they are;
@@ -20,6 +21,7 @@ import hashlib
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from llmeval.importers.promptfoo import js
@@ -38,6 +40,7 @@ class AssertContext:
     judge_types: frozenset[str]
     scorers: dict[str, str] = field(default_factory=dict)  # project path -> source
     python_files: list[str] = field(default_factory=list)  # referenced, to copy
+    base: Path | None = None  # the config's folder (javascript files are read from it)
 
 
 def translate_all(raw: Any, where: Where, ctx: AssertContext) -> list[dict[str, Any]]:
@@ -114,8 +117,17 @@ def _javascript(out: dict[str, Any], negate: bool, at: Where, ctx: AssertContext
     if native is not None and (len(native) == 1 or set(out) <= {"type", "value"}):
         extra = {k: v for k, v in out.items() if k not in ("type", "value")}
         return [{**n, **extra} for n in native]
-    if "javascript" in ctx.known and not (isinstance(code, str) and code.startswith("file://")):
-        return [out]  # a script file is not copied or run: reported below
+    is_file = isinstance(code, str) and code.strip().startswith("file://")
+    if "javascript" in ctx.known and not is_file:
+        return [out]
+    if "javascript" in ctx.known and ctx.base is not None and isinstance(code, str):
+        from llmeval.importers.promptfoo.jsfile import inline_file
+
+        body, why = inline_file(code.strip(), ctx.base)
+        if body is not None:
+            return [{**out, "value": body}]  # the file's code, inline
+        ctx.notes.add(at, str(why))
+        return []
     one_line = code.strip().splitlines()[0] if isinstance(code, str) and code.strip() else code
     ctx.notes.add(at, f"javascript assertion: {one_line!r}")
     return []

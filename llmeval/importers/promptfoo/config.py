@@ -80,7 +80,7 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     def provider_alias(value: Any, where: Where) -> str:
         return models.add(value, where, notes)
 
-    actx = AssertContext(notes, _templates(raw), provider_alias, known, judge_types)
+    actx = AssertContext(notes, _templates(raw), provider_alias, known, judge_types, base=base)
     for key in raw:
         if key not in _HANDLED and key != "derivedMetrics":
             notes.add(top.at(raw, key), f"top-level key '{key}'")
