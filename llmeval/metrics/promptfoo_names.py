@@ -47,13 +47,18 @@ PROMPTFOO: dict[str, Entry] = {
     "context-faithfulness": Entry(S, "context-faithfulness"),
     "context-recall": Entry(S, "context-recall"),
     "context-relevance": Entry(S, "context-relevance"),
-    "conversation-relevance": Entry(U, None, "multi-turn conversations are not modelled yet"),
+    "conversation-relevance": Entry(
+        U,
+        None,
+        "no conversation-level judge; write the conversation as turns: with an "
+        "llm-rubric on each turn",
+    ),
     "cost": Entry(S, "cost"),
     "equals": Entry(S, "equals"),
     "factuality": Entry(
         D, "factuality", "a claim-by-claim verdict, not promptfoo's A-E categories"
     ),
-    "finish-reason": Entry(S, "finish-reason", pending=True),
+    "finish-reason": Entry(S, "finish-reason"),
     "g-eval": Entry(S, "g-eval"),
     "gleu": Entry(U, None, "use 'bleu' or 'chrf'"),
     "guardrails": Entry(U, None, "provider guardrail flags are not recorded; use 'moderation'"),
@@ -67,7 +72,7 @@ PROMPTFOO: dict[str, Entry] = {
     "is-sql": Entry(D, "is-sql", "sqlglot instead of node-sql-parser"),
     "is-valid-function-call": Entry(S, "is-valid-function-call", pending=True),
     "is-valid-openai-function-call": Entry(S, "is-valid-openai-function-call", pending=True),
-    "is-valid-openai-tools-call": Entry(S, "is-valid-openai-tools-call", pending=True),
+    "is-valid-openai-tools-call": Entry(S, "is-valid-openai-tools-call"),
     "is-xml": Entry(S, "is-xml"),
     "javascript": Entry(
         D, "javascript", "an embedded engine (llmeval[js]): no require, no filesystem, no network"
@@ -97,7 +102,7 @@ PROMPTFOO: dict[str, Entry] = {
     "similar:euclidean": Entry(S, "similar:euclidean"),
     "skill-used": Entry(U, None, "agent skill calls are not recorded"),
     "starts-with": Entry(S, "starts-with"),
-    "tool-call-f1": Entry(S, "tool-call-f1", pending=True),
+    "tool-call-f1": Entry(S, "tool-call-f1"),
     "trace-error-spans": Entry(U, None, "spans become trajectory steps; use trajectory:step-count"),
     "trace-span-count": Entry(U, None, "spans become trajectory steps; use trajectory:step-count"),
     "trace-span-duration": Entry(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmeval.config.project import load_project
-from llmeval.importers.promptfoo import convert, write
+from llmeval.importers.promptfoo import convert, find_config, write
 from llmeval.importers.promptfoo import js as pfjs
 
 
@@ -370,3 +370,37 @@ def test_test_level_grader_goes_to_its_judge_assertions(tmp_path: Path):
     rubric, contains = imported.suite["cases"][0]["assert"]
     assert rubric["provider"] == "claude-haiku-4-5" and "provider" not in contains
     assert imported.settings["models"]["claude-haiku-4-5"]["provider"] == "anthropic"
+
+
+@pytest.mark.parametrize(
+    ("written", "note"),
+    [
+        ("meteor", "assertion type 'meteor' (promptfoo's 'meteor' is not supported by llmeval: "
+                   "use 'rouge-l', 'chrf' or 'bleu')"),
+        ("classifier", "is not supported by llmeval: a HuggingFace classifier; use "
+                       "'classification'"),
+        ("context-recal", "assertion type 'context-recal' (unknown type; did you mean "
+                          "'context-recall'?)"),
+        ("not-ruby", "assertion type 'not-ruby' (promptfoo's 'ruby' is not supported"),
+        ("frobnicate", "assertion type 'frobnicate' (unknown type)"),
+    ],
+)  # fmt: skip
+def test_an_unknown_type_is_reported_with_the_closest_equivalent(
+    tmp_path: Path, written: str, note: str
+):
+    (tmp_path / "promptfooconfig.yaml").write_text(
+        "prompts: ['{{q}}']\nproviders: [echo]\ntests:\n"
+        f"  - vars: {{q: hi}}\n    assert: [{{type: {written}, value: x}}]\n"
+    )
+    imported = convert(find_config(tmp_path), offline=True)
+    assert len(imported.notes.items) == 1 and note in str(imported.notes.items[0])
+    assert "assert" not in imported.suite["cases"][0]  # left out, and listed
+
+
+def test_renamed_types_follow_the_one_table(tmp_path: Path):
+    (tmp_path / "promptfooconfig.yaml").write_text(
+        "prompts: ['{{q}}']\nproviders: [echo]\ntests:\n"
+        "  - vars: {q: hi}\n    assert: [{type: is-refusal}, {type: not-is-refusal}]\n"
+    )
+    imported = convert(find_config(tmp_path), offline=True)
+    assert [a["type"] for a in imported.suite["cases"][0]["assert"]] == ["refusal", "not-refusal"]

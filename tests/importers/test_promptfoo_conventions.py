@@ -257,3 +257,18 @@ def test_named_scores_become_suite_metrics(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     group = json.loads(out.stdout)["summary"]["groups"][0]
     assert group["metrics"]["tone"] == 0.25
+
+
+def test_weight_zero_assertions_count_but_do_not_decide():
+    # promptfoo: a weight-0 assertion is metric-only (its named score is kept, the
+    # test's pass and weighted score ignore it: assertionsResult.ts metricOnly)
+    from llmeval.domain.record import AssertionResult
+    from llmeval.domain.suite import Case
+    from llmeval.metrics.apply import case_verdict
+
+    counted = AssertionResult(type="contains", status="fail", score=0.0, weight=0, metric="n")
+    real = AssertionResult(type="contains", status="pass", score=1.0)
+    assert case_verdict(Case("c"), [real, counted]) == ("pass", 1.0)
+    assert case_verdict(Case("c", threshold=0.9), [real, counted]) == ("pass", 1.0)
+    failing = AssertionResult(type="contains", status="fail", score=0.0)
+    assert case_verdict(Case("c"), [failing, counted])[0] == "fail"  # weight 1 still decides

@@ -28,7 +28,6 @@ from llmeval.importers.promptfoo import js
 from llmeval.importers.promptfoo.notes import Notes, Where
 
 _COMMON = ("type", "value", "threshold", "weight", "metric")
-_ALIASES = {"model-graded-factuality": "factuality", "is-refusal": "refusal"}
 
 
 @dataclass(slots=True)
@@ -71,8 +70,9 @@ def translate(item: Any, at: Where, ctx: AssertContext) -> list[dict[str, Any]]:
     full = item["type"].strip()
     negate = full.startswith("not-")
     base = full[4:] if negate else full
-    if base not in ctx.known and _ALIASES.get(base) in ctx.known:
-        base = _ALIASES[base]
+    renamed = _renamed(base)
+    if base not in ctx.known and renamed in ctx.known:
+        base = renamed
     out = {k: item[k] for k in _COMMON if k in item and item[k] is not None}
     out["type"] = ("not-" if negate else "") + base
     for key in item:
@@ -95,9 +95,33 @@ def translate(item: Any, at: Where, ctx: AssertContext) -> list[dict[str, Any]]:
     if base == "assert-set" and "assert-set" in ctx.known:
         out["assert"] = translate_all(item.get("assert"), at.at(item, "assert"), ctx)
     if base not in ctx.known:
-        ctx.notes.add(at, f"assertion type '{full}' (not in this llmeval)")
+        ctx.notes.add(at, f"assertion type '{full}' ({_unknown(base, ctx.known)})")
         return []
     return [out]
+
+
+def _renamed(name: str) -> str | None:
+    """llmeval's name for a promptfoo type it has under another name (the one table)."""
+    from llmeval.metrics.promptfoo_names import PROMPTFOO
+
+    entry = PROMPTFOO.get(name)
+    return entry.llmeval if entry is not None and entry.status == "renamed" else None
+
+
+def _unknown(name: str, known: frozenset[str]) -> str:
+    """Why a type is left out: the table's word on promptfoo's types (unsupported,
+    with the alternative), else the closest llmeval type, as ``llmeval validate``."""
+    import difflib
+
+    from llmeval.metrics.promptfoo_names import PROMPTFOO, suggestion
+
+    hint = suggestion(name)
+    if hint is not None:
+        return hint
+    if name in PROMPTFOO:
+        return "not in this llmeval"
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return f"unknown type; did you mean '{close[0]}'?" if close else "unknown type"
 
 
 def keep_transform(code: Any, at: Where, notes: Notes) -> bool:
