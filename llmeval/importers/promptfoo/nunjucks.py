@@ -7,9 +7,10 @@ filters). What differs is either translated here or reported:
 - a filter Jinja2 does not have (a custom ``nunjucksFilters`` one, or a Nunjucks-only
   one such as ``dump`` — Jinja2's ``tojson`` escapes ``<``/``>``, so it is not the same)
   is reported, and the prompt is left out;
-- promptfoo's ``_conversation`` loop (multi-turn history) is not translated: the loop
-  is removed (each case is sent as a first turn) and reported as
-  ``_conversation (use turns:)``, as is each conversation of the tests (``config``);
+- promptfoo's ``_conversation`` loop (multi-turn history) is removed here and noted as
+  ``_conversation (use turns:)``; ``threads`` then turns each conversation into a case
+  with ``turns:`` and drops the note, or, when it cannot, the note stays and each
+  conversation of the tests is listed too (``config``);
 - a template Jinja2 cannot parse is reported.
 """
 
