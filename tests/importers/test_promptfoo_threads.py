@@ -129,3 +129,15 @@ def test_inline_keeps_values_literal_and_sets_vars_used_otherwise():
     )
     assert inline("{{ q }}", {"q": ["a list"]}) is None
     assert inline("{{ q }}", {"q": "file://notes.txt"}) is None
+
+
+def test_a_last_threshold_over_earlier_turn_assertions_is_reported(tmp_path: Path):
+    tests = TESTS.replace("    metadata: {conversationId: b}\n    threshold: 0.5\n", "")
+    tests = tests.replace(
+        'assert: [{type: contains, value: "{{question}}"}]',
+        "assert: [{type: contains, value: x}]\n    threshold: 0.5",
+    )
+    imported = convert(find_config(_project(tmp_path, tests)), offline=True)
+    notes = [str(n) for n in imported.notes.items]
+    assert len(notes) == 1 and "the last test's threshold" in notes[0]
+    assert all("threshold" not in c for c in imported.suite["cases"])

@@ -137,6 +137,13 @@ def _conversation(
     for key in ("threshold", "transform"):
         if key in last_test:
             case[key] = last_test[key]
+    if "threshold" in case and any(isinstance(t, dict) for t in turns):
+        # llmeval's case threshold would weigh every turn's assertions, promptfoo's only
+        # the last test's: not carried over (every assertion must pass instead)
+        del case["threshold"]
+        at = last_test.get(AT) or first_at
+        lost.append((at, f"_conversation: {label}: the last test's threshold (earlier "
+                     "turns have assertions; a case threshold would weigh them too)"))  # fmt: skip
     tags = list(dict.fromkeys(tag for t in tests for tag in t.get("tags", [])))
     if tags:
         case["tags"] = tags
