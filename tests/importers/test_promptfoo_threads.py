@@ -28,7 +28,7 @@ def _project(tmp_path: Path, tests: str, system: str = "{{ system_message }}") -
 
 
 TESTS = """tests:
-  - vars: {question: Q1 alpha}
+  - vars: {question: "Q1 alpha 50%}"}
     metadata: {conversationId: a}
     assert: [{type: icontains, value: alpha}]
   - vars: {question: "Q2 100%} beta"}
@@ -48,18 +48,18 @@ def test_each_conversation_is_one_case_with_its_tests_as_turns(tmp_path: Path):
     # the first test's assertions score its turn, with defaultTest's (promptfoo applies
     # them to every test); the last test's are the case's (the suite defaults add theirs)
     assert a["turns"][0] == {
-        "content": "Q1 alpha",
+        "content": "{% raw %}Q1 alpha 50%}{% endraw %}",  # its own value, kept literal
         "assert": [
             {"type": "icontains", "value": "alpha"},
             {"type": "starts-with", "value": "Q"},
         ],
     }
-    # a var that differs between the tests is written into the turn (kept literal)
-    assert a["turns"][1] == "{% raw %}Q2 100%} beta{% endraw %}"
-    assert a["assert"] == [{"type": "contains", "value": "{% raw %}Q2 100%} beta{% endraw %}"}]
+    # the last test's vars are the case's: its turn and assertions render with them
+    assert a["turns"][1] == "{{ question }}" and a["vars"] == {"question": "Q2 100%} beta"}
+    assert a["assert"] == [{"type": "contains", "value": "{{question}}"}]
     assert b["turns"] == ["{{ question }}"] and b["vars"] == {"question": "Q3 gamma"}
     assert b["threshold"] == 0.5
-    assert "vars" not in a  # system_message is the suite default
+    assert "system_message" not in a["vars"]  # the suite default
     assert imported.prompts["prompt"]["messages"] == [
         {"role": "system", "content": "{{ system_message }}"}
     ]  # the opening: the last user message is each turn's
@@ -81,6 +81,8 @@ def test_turn_verdicts_follow_each_promptfoo_test(tmp_path: Path):
     turns = [(x["type"], x.get("turn"), x["passed"]) for x in rows["conversation-a"]["assertions"]]
     assert ("icontains", 0, True) in turns and ("starts-with", 0, True) in turns
     assert rows["conversation-a"]["output"] == "Q2 100%} beta"  # sent as text, not rendered
+    first = next(m for m in rows["conversation-a"]["messages"] if m["role"] == "user")
+    assert first["content"] == "Q1 alpha 50%}"
 
 
 def test_a_failing_earlier_turn_fails_the_conversation(tmp_path: Path):
@@ -92,7 +94,7 @@ def test_a_failing_earlier_turn_fails_the_conversation(tmp_path: Path):
 
 
 def test_a_var_the_opening_uses_that_differs_is_reported(tmp_path: Path):
-    tests = TESTS.replace("{question: Q1 alpha}", "{question: Q1 alpha, who: Ann}")
+    tests = TESTS.replace('{question: "Q1 alpha 50%}"}', "{question: Q1 alpha, who: Ann}")
     tests = tests.replace("{question: Q3 gamma}", "{question: Q3 gamma, who: Bo}")
     src = _project(tmp_path, tests, system="You talk to {{ who }}")
     imported = convert(find_config(src), offline=True)

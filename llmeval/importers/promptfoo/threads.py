@@ -8,8 +8,8 @@ prompt without its last user message is the opening, every test is a turn (its c
 is that last user message with the test's own vars), and the history is the real
 replies, as promptfoo's ``_conversation`` holds them.
 
-What each test asserted scores its own turn; the last test's assertions and threshold
-are the case's (they score the last reply). promptfoo applies ``defaultTest``
+What each test asserted scores its own turn; the last test's assertions, threshold and
+vars are the case's (they score the last reply). promptfoo applies ``defaultTest``
 assertions to every test: the suite's defaults score the last reply, so copies go on
 the earlier turns. One difference is documented, not hidden: promptfoo counts each
 test as a result; here the conversation is one case, passing when every turn does.
@@ -102,7 +102,10 @@ def _conversation(
     turns: list[Any] = []
     final: list[Any] = []  # the last test's assertions: the case's
     for n, test in enumerate(tests):
-        own = {k: test.get("vars", {}).get(k) for k in varying if k in test.get("vars", {})}
+        last = n == len(tests) - 1
+        # the last test's vars are the case's (the suite's defaults render with them);
+        # an earlier test's own values are written into its turn
+        own = {} if last else {k: test["vars"][k] for k in varying if k in test.get("vars", {})}
         content = inline(turn, own)
         asserts = [inline_data(a, own) for a in test.get("assert", [])]
         if content is None or any(a is None for a in asserts):
@@ -110,7 +113,6 @@ def _conversation(
                 (test.get(AT) or first_at, f"_conversation: {label}: a var of this test cannot "
                  "be written into its turn (a list, mapping or file:// value)")
             ]  # fmt: skip
-        last = n == len(tests) - 1
         at = test.get(AT) or first_at
         if not last:
             for key in ("threshold", "transform"):
@@ -128,8 +130,9 @@ def _conversation(
     case: dict[str, Any] = {}
     descs = [str(t["description"]) for t in tests if t.get("description")]
     case["description"] = f"{label}: " + "; ".join(descs) if descs else label
-    if common:
-        case["vars"] = common
+    own_vars = {**common, **{k: v for k, v in tests[-1].get("vars", {}).items() if k in varying}}
+    if own_vars:
+        case["vars"] = own_vars
     last_test = tests[-1]
     case["turns"] = turns
     if final:
