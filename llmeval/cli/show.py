@@ -69,7 +69,7 @@ def print_run(
     out.print(verdict_view(verdict, _run_line(report)))
     for name, path in written.items():
         con.print(Text.assemble((f"{name}:", "dim"), " ", str(path)))
-    budget = getattr(report.outcome, "stop_reason", None) == "budget"
+    budget = getattr(getattr(report, "outcome", None), "stop_reason", None) == "budget"
     if verdict.status == "interrupted" or report.not_run or budget or _retryable(report.results):
         con.print(Text(f"resume with: llmeval run --resume {report.run_id}"))
 
