@@ -78,6 +78,7 @@ class ModelConfig(_Strict):
     traces: Literal["otel", "otlp", "off"] | None = None
     traces_wait_ms: Annotated[int, Field(ge=0, le=600000)] | None = None
     otlp_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    pass_env: list[str] = Field(default_factory=list)  # python: env vars the target gets
 
 
 class DefaultsConfig(_Strict):

@@ -316,6 +316,7 @@ def _model_from_config(
     from llmeval.config.http import check_traces
 
     check_traces(cfg, provider, raw, where)
+    _check_pass_env(cfg, provider, raw, where)
     if (cfg.batch or cfg.batch_size) and not batch_capable(provider, cfg.api):
         raise ConfigError(
             f"'batch' works with openai (api: chat) and anthropic models, not {provider}"
@@ -343,7 +344,25 @@ def _model_from_config(
         traces=cfg.traces,
         batch=cfg.batch,
         batch_size=cfg.batch_size,
+        pass_env=tuple(dict.fromkeys(cfg.pass_env)),
     )
+
+
+def _check_pass_env(cfg: ModelConfig, provider: str, raw: Any, where: Location) -> None:
+    """``pass_env: [NAME, ...]``: python targets only, names of environment variables."""
+    if not cfg.pass_env:
+        return
+    if provider != "python":
+        raise ConfigError(
+            f"'pass_env' is for python targets (their worker's environment), not {provider}",
+            locate(raw, ("pass_env",), key=True, default=where),
+        )
+    for i, name in enumerate(cfg.pass_env):
+        if not _ENV_NAME.match(name):
+            raise ConfigError(
+                f"'pass_env' lists '{name}', which is not the name of an environment variable",
+                locate(raw, ("pass_env", i), default=where),
+            )
 
 
 def resolve_model(settings: Settings, name: str, location: Location | None = None) -> ModelSpec:

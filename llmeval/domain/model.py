@@ -78,6 +78,9 @@ class ModelSpec:
     traces: str | None = None
     batch: bool = False  # send through the provider's batch API (providers.batching)
     batch_size: int | None = None  # at most this many requests per batch
+    # python targets: environment variables handed to the key-less worker (an app that
+    # calls its own LLM); their values stay secrets, redacted like any key
+    pass_env: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:

@@ -16,8 +16,12 @@ _MAX_CHARS = 8000
 
 
 def user_traceback(e: BaseException) -> str:
-    tb = traceback.extract_tb(e.__traceback__)
-    mine = [f for f in tb if not f.filename.startswith(_PACKAGE)] or list(tb)
+    remote = getattr(e, "remote_frames", None)  # raised in a target worker: its frames
+    if remote:
+        mine = list(traceback.StackSummary.from_list(remote))
+    else:
+        tb = traceback.extract_tb(e.__traceback__)
+        mine = [f for f in tb if not f.filename.startswith(_PACKAGE)] or list(tb)
     lines = traceback.format_list(mine[-_FRAMES:])
     lines += traceback.format_exception_only(type(e), e)
     text = "Traceback (most recent call last):\n" + "".join(lines)

@@ -9,7 +9,6 @@ the parent reads which from its run.json), 4 a usage or config error (one line o
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -17,15 +16,9 @@ from pathlib import Path
 
 def _die_with_parent(parent_pid: int) -> None:
     """SIGTERM (drain, keep finished results) if the parent is killed, even by kill -9."""
-    try:
-        import ctypes
+    from llmeval.metrics.pyworker import die_with_parent
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return  # not Linux: the worker finishes its slice instead
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+    die_with_parent(parent_pid, signal.SIGTERM)
 
 
 def main(argv: list[str]) -> int:

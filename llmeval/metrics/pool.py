@@ -50,6 +50,17 @@ def scrubbed_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return clean
 
 
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a worker started with ``start_new_session`` and whatever it started."""
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
 class ScorerWorker:
     """One persistent worker process; calls are serialised and each has a timeout."""
 
@@ -77,13 +88,7 @@ class ScorerWorker:
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     def _kill(self, proc: subprocess.Popen[bytes]) -> None:
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
+        kill_group(proc)
 
     def reset(self) -> None:
         proc, self._proc = self._proc, None

@@ -102,11 +102,37 @@ def drop_ptrace() -> None:
         pass
 
 
-def main() -> None:
-    drop_ptrace()
+def protocol_channel() -> Any:
+    """The protocol's own copy of stdout; fd 1 (and ``sys.stdout``) then point at
+    stderr, so user code's ``print`` -- or a C library writing to fd 1 -- cannot
+    corrupt the JSON lines."""
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    return channel
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int, sig: int) -> None:
+    """Receive ``sig`` when the parent dies, even by ``kill -9`` (Linux; elsewhere a
+    no-op). The signal follows the *thread* that started this process, so the parent
+    starts workers from a thread that lives as long as it does."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, sig)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os.kill(os.getpid(), sig)
+
+
+def main() -> None:
+    drop_ptrace()
+    channel = protocol_channel()
     for line in sys.stdin:
         if not line.strip():
             continue

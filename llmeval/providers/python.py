@@ -125,17 +125,11 @@ def def_location(fn: Callable[..., Any], root: Path) -> Location | None:
     return Location(shown, line, 1)
 
 
-def _arguments(
-    fn: Callable[..., Any], request: CompletionRequest, config: dict[str, Any] | None = None
-) -> tuple[list[Any], dict[str, Any]]:
-    # {role, content}, plus tool_calls / tool_call_id in a tool loop's history
-    messages = [m.to_json() for m in request.messages]
+def call_payload(request: CompletionRequest, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON a target worker gets for one call: everything ``_arguments`` may pass."""
+    messages = [m.to_json() for m in request.messages]  # with tool_calls / tool_call_id
     prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
-    if _promptfoo_style(fn):
-        options = {"config": {**(config or {}), **request.params}}
-        context = {"vars": dict(request.vars), "prompt": {"raw": prompt, "messages": messages}}
-        return [prompt, options, context], {}
-    available = {
+    return {
         "vars": dict(request.vars),
         "messages": messages,
         "prompt": prompt,
@@ -143,9 +137,19 @@ def _arguments(
         "params": dict(request.params),
         "repeat": request.repeat,
         "tools": [t.to_json() for t in request.tools],
+        "config": {**(config or {}), **request.params},  # promptfoo's options.config
     }
+
+
+def _arguments(fn: Callable[..., Any], payload: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """What ``fn`` is called with, from a ``call_payload`` (the one calling convention)."""
+    prompt = payload["prompt"]
+    if _promptfoo_style(fn):
+        options = {"config": payload["config"]}
+        context = {"vars": payload["vars"], "prompt": {"raw": prompt, "messages": payload["messages"]}}
+        return [prompt, options, context], {}
     params = inspect.signature(fn).parameters
-    kwargs = {k: v for k, v in available.items() if k in params}
+    kwargs = {k: payload[k] for k in _KNOWN if k in params}
     if kwargs or not params:
         return [], kwargs
     return [prompt], {}
@@ -189,8 +193,12 @@ def _answer(value: Any, latency_ms: float, target: str) -> Completion:
             latency_ms=latency_ms,
             tool_calls=calls,
         )
-    raise BadRequestError(
-        f"python target returned {type(value).__name__}; expected a string or a dict with 'output'"
+    raise wrong_type(type(value).__name__)
+
+
+def wrong_type(name: str) -> BadRequestError:
+    return BadRequestError(
+        f"python target returned {name}; expected a string or a dict with 'output'"
     )
 
 
@@ -244,47 +252,50 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyn
     return fut
 
 
-class PythonProvider:
-    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
-        self.spec = spec
-        base = (root or Path.cwd()).resolve()
-        self.fn = load_callable(spec.model, base)
-        problem = call_problem(self.fn, spec)  # one rule: what `_arguments` would pass
-        if problem is not None:
-            raise ConfigError(
-                f"python target '{spec.model}': {problem}", def_location(self.fn, base)
-            )
-        self.is_async = inspect.iscoroutinefunction(self.fn)
+def traced(mode: str | None) -> bool:
+    """Capture spans around a call: on request, or when the target uses OTel (asked in
+    the process that runs the target, where its imports are)."""
+    if mode == "off":
+        return False
+    return mode == "otel" or "opentelemetry.trace" in sys.modules
 
-    def _traced(self) -> bool:
-        """Capture spans around the call: on request, or when the target uses OTel."""
-        mode = self.spec.traces
-        if mode == "off":
-            return False
-        return mode == "otel" or "opentelemetry.trace" in sys.modules
+
+class PythonProvider:
+    """The target runs in a key-less worker process (``providers.target_pool``); this
+    process never imports the user's module. Loading it there at construction keeps
+    ``validate``'s file:line errors; each call ships ``call_payload`` and gets back the
+    raw return value, which ``_completion`` turns into the Completion here."""
+
+    def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
+        from llmeval.providers.secrets import register_secret_env
+        from llmeval.providers.target_pool import pool_for
+
+        self.spec = spec
+        for name in spec.pass_env:  # handed to the target, so still redacted everywhere
+            register_secret_env(name)
+        self.pool = pool_for((root or Path.cwd()).resolve(), spec.pass_env)
+        self.pool.load(spec.model)
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        if not self._traced():
-            return await self._call(request)
         from dataclasses import replace
 
-        from llmeval.traces.capture import case_scope
+        from llmeval.domain.trajectory import Step
 
-        with case_scope() as captured:
-            completion = await self._call(request)
-        if completion.trajectory or not captured.steps:
+        reply = await self.pool.call(
+            {
+                "op": "call",
+                "target": self.spec.model,
+                "traces": self.spec.traces,
+                "payload": call_payload(request, dict(self.spec.params)),
+            }
+        )
+        if "wrong_type" in reply:
+            raise wrong_type(reply["wrong_type"])
+        completion = _completion(reply["value"], reply["latency_ms"], self.spec.model)
+        steps = reply.get("steps") or ()
+        if completion.trajectory or not steps:
             return completion  # what the target reported wins over its spans
-        return replace(completion, trajectory=captured.steps)
-
-    async def _call(self, request: CompletionRequest) -> Completion:
-        args, kwargs = _arguments(self.fn, request, dict(self.spec.params))
-        if self.is_async:
-            start = time.perf_counter()
-            value = await self.fn(*args, **kwargs)
-            elapsed_ms = (time.perf_counter() - start) * 1000.0
-        else:
-            value, elapsed_ms = await _in_daemon_thread(self.fn, *args, **kwargs)
-        return _completion(value, elapsed_ms, self.spec.model)
+        return replace(completion, trajectory=tuple(Step.from_json(d) for d in steps))
 
 
 def call_problem(fn: Callable[..., Any], spec: ModelSpec) -> str | None:
@@ -301,7 +312,7 @@ def call_problem(fn: Callable[..., Any], spec: ModelSpec) -> str | None:
     from llmeval.domain.prompt import Message
 
     request = CompletionRequest(spec, (Message("user", "?"),), {}, 0, {})
-    args, kwargs = _arguments(fn, request)
+    args, kwargs = _arguments(fn, call_payload(request))
     try:
         sig.bind(*args, **kwargs)
     except TypeError as e:
