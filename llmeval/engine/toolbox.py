@@ -9,7 +9,9 @@ function that is no declared tool (a typo; name helpers ``_like_this``), and a
 signature the schema's arguments cannot bind (a parameter the schema does not declare,
 a required parameter the schema leaves optional, positional-only parameters).
 
-A tool runs in a daemon thread (async functions on the loop) with a timeout. What it
+The file is imported, checked and run in the project's python-target worker
+(``providers.target_pool``: no provider keys, never in llmeval's process): a sync tool
+in a daemon thread there, an async one on its loop, each call with a timeout. What it
 returns becomes the tool message: a string as is, anything else as JSON; an exception
 or a timeout becomes an ``error: ...`` text the model reads, and the step records it.
 """
@@ -21,6 +23,7 @@ import asyncio
 import inspect
 import json
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +36,21 @@ from llmeval.errors import ConfigError
 OUTPUT_CLIP = 2000  # characters of a tool's output kept in the trajectory step
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Toolbox:
     file: str  # as shown to the user (relative to the root)
-    functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    names: tuple[str, ...] = ()
     timeout_s: float = 30.0
+    root: Path = field(default_factory=Path.cwd)
+    rel: str = ""  # the file relative to the root, as the worker loads it
 
     def __hash__(self) -> int:
-        return hash((self.file, tuple(self.functions)))
+        return hash((self.file, self.names))
+
+    def pool(self) -> Any:
+        from llmeval.providers.target_pool import pool_for
+
+        return pool_for(self.root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +80,6 @@ def load_toolbox(
     from llmeval.config.paths import display
     from llmeval.config.validation import hint
     from llmeval.files import find_in_project
-    from llmeval.providers.python import def_location, load_callable
-
     path = find_in_project(
         written, what="tools_impl", root=root, suite_dir=suite_dir, location=location
     )
@@ -91,7 +99,6 @@ def load_toolbox(
                 f"{hint(name, names)} (declared: {', '.join(names)}; name helpers _{name})",
                 Location(shown, line, 1),
             )
-    functions: dict[str, Callable[..., Any]] = {}
     for tool in tools:
         if tool.name not in defined:
             raise ConfigError(
@@ -99,14 +106,17 @@ def load_toolbox(
                 f"{hint(tool.name, list(defined))}",
                 location,
             )
-        rel = path.relative_to(root.resolve()).as_posix()
-        fn = load_callable(f"{rel}:{tool.name}", root.resolve())
-        problem = signature_problem(fn, tool)
-        if problem is not None:
-            where = def_location(fn, root.resolve()) or Location(shown, defined[tool.name], 1)
-            raise ConfigError(f"tool '{tool.name}': {problem}", where)
-        functions[tool.name] = fn
-    return Toolbox(shown, functions, timeout_s)
+    root = root.resolve()
+    box = Toolbox(shown, tuple(names), timeout_s, root, path.relative_to(root).as_posix())
+    pool = box.pool()
+    pool.acquire()
+    release = weakref.finalize(box, pool.release)  # the run's plan drops its toolboxes
+    try:  # imported and checked in the worker, at each function's def
+        pool.load_tools(box.rel, {t.name: (t.parameters, defined[t.name]) for t in tools})
+    except BaseException:
+        release()
+        raise
+    return box
 
 
 def signature_problem(fn: Callable[..., Any], tool: ToolSpec) -> str | None:
@@ -143,7 +153,6 @@ def _as_text(value: Any) -> str:
 
 async def run_tool(box: Toolbox, call: ToolCall) -> ToolRun:
     """Run one call. Never raises (but for cancellation): failures are data."""
-    from llmeval.providers.python import _in_daemon_thread
     from llmeval.providers.secrets import redact
     from llmeval.text import repair
 
@@ -153,22 +162,20 @@ async def run_tool(box: Toolbox, call: ToolCall) -> ToolRun:
         message = redact(message)
         return ToolRun(f"error: {message}", message, (time.perf_counter() - start) * 1000.0)
 
-    fn = box.functions.get(call.name)
-    if fn is None:
-        known = ", ".join(box.functions)
+    if call.name not in box.names:
+        known = ", ".join(box.names)
         return failed(f"unknown tool '{call.name}' (tools: {known})")
     if call.arguments is None:
         return failed(f"the arguments are not a JSON object: {call.raw_arguments!r}")
+    request = {"op": "tool", "file": box.rel, "name": call.name, "arguments": call.arguments}
     try:
         async with asyncio.timeout(box.timeout_s):
-            if inspect.iscoroutinefunction(fn):
-                value = await fn(**call.arguments)
-            else:
-                value, _ = await _in_daemon_thread(fn, **call.arguments)
+            reply = await box.pool().call(request)
     except TimeoutError:
         return failed(f"tool '{call.name}' gave no answer within {box.timeout_s:g} s")
     except asyncio.CancelledError:
         raise
-    except Exception as e:
+    except Exception as e:  # the tool's own exception, under its name, or its worker died
         return failed(f"{type(e).__name__}: {e}")
+    value = reply.get("value")
     return ToolRun(repair(redact(_as_text(value))), None, (time.perf_counter() - start) * 1000.0)

@@ -36,6 +36,7 @@ import inspect
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -274,7 +275,17 @@ class PythonProvider:
         for name in spec.pass_env:  # handed to the target, so still redacted everywhere
             register_secret_env(name)
         self.pool = pool_for((root or Path.cwd()).resolve(), spec.pass_env)
-        self.pool.load(spec.model)
+        self.pool.acquire()
+        # released by aclose (the end of a run) or when dropped (validate's check)
+        self._release = weakref.finalize(self, self.pool.release)
+        try:
+            self.pool.load(spec.model)
+        except BaseException:
+            self._release()
+            raise
+
+    async def aclose(self) -> None:
+        self._release()
 
     async def complete(self, request: CompletionRequest) -> Completion:
         from dataclasses import replace

@@ -166,6 +166,20 @@ class TargetPool:
         self.pass_env = pass_env
         self.workers: list[TargetProcess] = []
         self.lock = threading.Lock()
+        self.users = 0
+
+    def acquire(self) -> None:
+        with self.lock:
+            self.users += 1
+
+    def release(self) -> None:
+        """One provider less; the last one's release ends the workers (a notebook or a
+        test session that runs many projects does not keep idle workers of each)."""
+        with self.lock:
+            self.users = max(0, self.users - 1)
+            last = self.users == 0
+        if last:
+            self.close()
 
     def _env(self) -> dict[str, str]:
         from llmeval.metrics.pool import scrubbed_env
@@ -211,6 +225,17 @@ class TargetPool:
             ) from None
         except ProviderError as e:  # the import killed the worker
             raise ConfigError(f"python target '{target}' failed to import: {e}") from None
+
+    def load_tools(self, file: str, tools: dict[str, Any]) -> None:
+        """Import a ``tools_impl`` file and check its tools in a worker (blocking)."""
+        fut = self.submit({"op": "tools", "file": file, "tools": tools})
+        try:
+            self._settle(fut.result(timeout=LOAD_TIMEOUT_S))
+        except cf.TimeoutError:
+            fut.cancel()
+            raise ConfigError(f"tools_impl '{file}' did not finish importing") from None
+        except ProviderError as e:
+            raise ConfigError(f"tools_impl '{file}' failed to import: {e}") from None
 
     async def call(self, req: dict[str, Any]) -> dict[str, Any]:
         """One call; cancelling the awaiting task abandons it in the worker."""

@@ -19,7 +19,10 @@ flight at once.
   the raw return value (ensure_ascii JSON: lone surrogates survive as escapes), the
   latency of the call alone and, when ``traced``, the steps of the spans the call
   emitted inside its own ``case_scope`` (``Step.to_json``).
-- ``{"op": "tool", "file", "name", "arguments"}``: a ``tools_impl`` function, same way.
+- ``{"op": "tools", "file", "tools": {name: parameters}}``: import a ``tools_impl``
+  file and check each tool's signature (``engine.toolbox.signature_problem``).
+- ``{"op": "tool", "file", "name", "arguments"}``: a ``tools_impl`` function, called
+  like a target; the reply is its raw return value.
 - ``{"op": "cancel", "of"}``: the parent gave up on a call (its timeout): an async one
   is cancelled; a sync thread cannot be stopped and its late answer is dropped.
 
@@ -106,12 +109,29 @@ class Worker:
             self.checked[key] = None
         return fn
 
+    def check_tools(self, file: str, tools: dict[str, Any]) -> None:
+        """ConfigError (at the function's def) for the first tool llmeval cannot call."""
+        from llmeval.domain.location import Location
+        from llmeval.domain.tools import ToolSpec
+        from llmeval.engine.toolbox import signature_problem  # the one rule, run here
+
+        for name, (parameters, line) in tools.items():
+            fn = load_callable(f"{file}:{name}", self.root)
+            problem = signature_problem(fn, ToolSpec(name=name, parameters=parameters))
+            if problem is not None:
+                where = def_location(fn, self.root) or Location(file, line, 1)
+                raise ConfigError(f"tool '{name}': {problem}", where)
+
     def dispatch(self, req: dict[str, Any]) -> None:
         op, rid = req.get("op"), req.get("id")
         if op == "cancel":
             self.loop.call_soon_threadsafe(self._cancel, req.get("of"))
             return
         try:
+            if op == "tools":
+                self.check_tools(req["file"], req["tools"])
+                self.send({"id": rid, "ok": True})
+                return
             if op == "tool":
                 fn = load_callable(f"{req['file']}:{req['name']}", self.root)
             else:

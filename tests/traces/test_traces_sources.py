@@ -191,7 +191,8 @@ def test_a_secret_in_a_span_never_reaches_the_trajectory(tmp_path: Path, monkeyp
         "        s.set_attribute('http.header', key)\n"
         "    return 'ok'\n"
     )
-    model = {"provider": "python", "target": "apps/leaky.py:run"}
+    # the target's worker gets the key only through pass_env; it is still a secret
+    model = {"provider": "python", "target": "apps/leaky.py:run", "pass_env": ["OPENAI_API_KEY"]}
     cases = [{"id": "a", "vars": {"message": "x"}}]
     project = write_project(tmp_path, {"leaky": model}, cases)
     (r,) = api.run(project).results
