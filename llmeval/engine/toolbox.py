@@ -80,6 +80,7 @@ def load_toolbox(
     from llmeval.config.paths import display
     from llmeval.config.validation import hint
     from llmeval.files import find_in_project
+
     path = find_in_project(
         written, what="tools_impl", root=root, suite_dir=suite_dir, location=location
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -94,26 +95,37 @@ class OpenAIEmbeddings(SDKProvider):
 
 
 class PythonEmbeddings:
+    """``fn(texts) -> vectors``, run in the project's key-less python-target worker
+    (``providers.target_pool``), never in llmeval's process."""
+
     def __init__(self, spec: ModelSpec, root: Path | None = None) -> None:
-        from llmeval.providers.python import load_callable
+        from llmeval.providers.target_pool import pool_for
 
         if not spec.model:
             raise ConfigError(f"embedding model '{spec.alias}' needs 'target: file.py:function'")
         self.spec = spec
-        self._fn = load_callable(spec.model, root or Path.cwd())
+        self.pool = pool_for((root or Path.cwd()).resolve(), spec.pass_env)
+        self.pool.acquire()
+        self._release = weakref.finalize(self, self.pool.release)
+        try:
+            self.pool.load(spec.model, check=False)
+        except BaseException:
+            self._release()
+            raise
+
+    async def aclose(self) -> None:
+        self._release()
 
     async def complete(self, request: CompletionRequest) -> Completion:
         texts = [m.content for m in request.messages]
-        loop = asyncio.get_running_loop()
-        start = loop.time()
         try:
-            got = await asyncio.to_thread(self._fn, texts)
-            text = json.dumps([[float(x) for x in v] for v in got])
+            reply = await self.pool.call({"op": "embed", "target": self.spec.model, "texts": texts})
+            text = json.dumps([[float(x) for x in v] for v in reply["value"]])
+        except ProviderError:
+            raise  # its worker died: that call's error
         except Exception as e:  # the user's function: its failure is this call's error
             raise ProviderError(f"embedding function failed: {type(e).__name__}: {e}") from None
-        return Completion(
-            text=text, model_id=self.spec.model, latency_ms=(loop.time() - start) * 1000.0
-        )
+        return Completion(text=text, model_id=self.spec.model, latency_ms=reply["latency_ms"])
 
 
 def create(spec: ModelSpec, root: Path) -> Any:

@@ -126,7 +126,9 @@ def def_location(fn: Callable[..., Any], root: Path) -> Location | None:
     return Location(shown, line, 1)
 
 
-def call_payload(request: CompletionRequest, config: dict[str, Any] | None = None) -> dict[str, Any]:
+def call_payload(
+    request: CompletionRequest, config: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON a target worker gets for one call: everything ``_arguments`` may pass."""
     messages = [m.to_json() for m in request.messages]  # with tool_calls / tool_call_id
     prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
@@ -147,7 +149,10 @@ def _arguments(fn: Callable[..., Any], payload: dict[str, Any]) -> tuple[list[An
     prompt = payload["prompt"]
     if _promptfoo_style(fn):
         options = {"config": payload["config"]}
-        context = {"vars": payload["vars"], "prompt": {"raw": prompt, "messages": payload["messages"]}}
+        context = {
+            "vars": payload["vars"],
+            "prompt": {"raw": prompt, "messages": payload["messages"]},
+        }
         return [prompt, options, context], {}
     params = inspect.signature(fn).parameters
     kwargs = {k: payload[k] for k in _KNOWN if k in params}

@@ -82,7 +82,13 @@ class TargetProcess:
     the pending futures by id."""
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
-        argv = [sys.executable, "-m", "llmeval.providers.target_worker", str(os.getpid()), str(root)]
+        argv = [
+            sys.executable,
+            "-m",
+            "llmeval.providers.target_worker",
+            str(os.getpid()),
+            str(root),
+        ]
         self.proc: subprocess.Popen[bytes] = _spawner.submit(
             subprocess.Popen,
             argv,
@@ -213,9 +219,10 @@ class TargetPool:
             raise _config_error(reply["config"])
         raise _raised(reply.get("error") or {})
 
-    def load(self, target: str) -> None:
-        """Import and check ``target`` in a worker (blocking); its ConfigError here."""
-        fut = self.submit({"op": "load", "target": target})
+    def load(self, target: str, *, check: bool = True) -> None:
+        """Import ``target`` in a worker (blocking) and, with ``check``, check that
+        llmeval can call it as a target; its ConfigError here."""
+        fut = self.submit({"op": "load", "target": target, "check": check})
         try:
             self._settle(fut.result(timeout=LOAD_TIMEOUT_S))
         except cf.TimeoutError:

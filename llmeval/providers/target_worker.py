@@ -23,6 +23,8 @@ flight at once.
   file and check each tool's signature (``engine.toolbox.signature_problem``).
 - ``{"op": "tool", "file", "name", "arguments"}``: a ``tools_impl`` function, called
   like a target; the reply is its raw return value.
+- ``{"op": "embed", "target", "texts"}``: a python embedding function, ``fn(texts)``
+  (loaded without the target signature check: it takes one list).
 - ``{"op": "cancel", "of"}``: the parent gave up on a call (its timeout): an async one
   is cancelled; a sync thread cannot be stopped and its late answer is dropped.
 
@@ -134,6 +136,8 @@ class Worker:
                 return
             if op == "tool":
                 fn = load_callable(f"{req['file']}:{req['name']}", self.root)
+            elif op == "embed" or req.get("check") is False:
+                fn = load_callable(req["target"], self.root)
             else:
                 fn = self.target(req["target"])
         except ConfigError as e:
@@ -180,6 +184,8 @@ class Worker:
         try:
             if req["op"] == "tool":
                 value, ms = await self._invoke(fn, [], req["arguments"])
+            elif req["op"] == "embed":
+                value, ms = await self._invoke(fn, [req["texts"]], {})
             else:
                 args, kwargs = _arguments(fn, req["payload"])
                 if traced(req.get("traces")):
@@ -195,7 +201,7 @@ class Worker:
         except BaseException as e:  # a target's SystemExit is its error, not ours
             self.send({"id": rid, "ok": False, "error": _failure(e)})
             return
-        if req["op"] != "tool" and not isinstance(value, str | dict):
+        if req["op"] == "call" and not isinstance(value, str | dict):
             self.send({"id": rid, "ok": True, "wrong_type": type(value).__name__})
             return
         self.send({"id": rid, "ok": True, "value": value, "latency_ms": ms, "steps": steps})
