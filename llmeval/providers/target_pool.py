@@ -12,7 +12,8 @@ Failure rules:
 - a call the caller stops waiting for (the case timeout cancels it) is forgotten and
   the worker told; a late reply is dropped;
 - a worker that dies (``os._exit``, a segfault, killed) fails its calls in flight with
-  a ``ProviderError`` naming the exit code -- each case's error -- and the next call
+  a ``TargetDied`` (error kind ``target``: the user's code, so the verdict, not
+  "incomplete") naming the exit code -- each case's error -- and the next call
   starts a fresh worker;
 - workers run in their own session, get SIGKILL when llmeval dies (even by
   ``kill -9``: ``PR_SET_PDEATHSIG``, and end of stdin) and are killed at exit.
@@ -40,6 +41,13 @@ LOAD_TIMEOUT_S = 120.0  # importing the user's module (it may load a model)
 # Popen from one long-lived thread: PR_SET_PDEATHSIG fires when the *thread* that
 # started the worker ends, and callers may be short-lived threads (asyncio.to_thread)
 _spawner = cf.ThreadPoolExecutor(1, thread_name_prefix="llmeval-target-spawn")
+
+
+class TargetDied(ProviderError):
+    """The worker running this call ended under it: the target's own failure (it
+    called ``os._exit``, crashed the interpreter, was killed), not the provider's."""
+
+    kind = "target"
 
 
 class TargetException(Exception):
@@ -127,7 +135,7 @@ class TargetProcess:
             pending, self.pending = self.pending, {}
         for fut in pending.values():
             with contextlib.suppress(cf.InvalidStateError):
-                fut.set_exception(ProviderError(f"{self.dead} while running this call"))
+                fut.set_exception(TargetDied(f"{self.dead} while running this call"))
 
     def _write(self, req: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -138,7 +146,7 @@ class TargetProcess:
         fut: cf.Future[dict[str, Any]] = cf.Future()
         with self.lock:
             if self.dead is not None:
-                raise ProviderError(self.dead)
+                raise TargetDied(self.dead)
             self.seq += 1
             rid = self.seq
             self.pending[rid] = fut
