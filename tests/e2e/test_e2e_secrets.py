@@ -128,6 +128,17 @@ def answer(vars):  # defined (validate looks), never reached: the import fails f
 """
 
 
+ENV_TARGET = """
+import json, os
+
+
+def answer(prompt):  # a python target that hands back everything it can see
+    with open(f"/proc/{os.getppid()}/environ", "rb") as fh:
+        parent = fh.read().decode("utf-8", "replace")
+    return json.dumps({"own": dict(os.environ), "parent": parent})
+"""
+
+
 def _leaky_reply(body: dict) -> str:
     text = " ".join(str(m.get("content")) for m in body.get("messages") or [])
     if "<<<OUTPUT" in text or "rubric" in text.lower():
@@ -195,12 +206,25 @@ def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
 
         # a forced error whose message (and traceback) quotes the key, with --debug
         (tmp_path / "leaky.py").write_text(LEAKY_TARGET)
-        config["models"]["leaky"] = {"provider": "python", "target": "leaky.py:answer"}
+        # (a target gets no key unless the model passes it on: pass_env)
+        config["models"]["leaky"] = {
+            "provider": "python",
+            "target": "leaky.py:answer",
+            "pass_env": ["OPENAI_API_KEY"],
+        }
         (tmp_path / "llmeval.yaml").write_text(yaml.safe_dump(config))
         forced = project.run("--debug", "run", "-m", "leaky", "--run-id", "forced")
         assert forced.returncode == 4 and "Traceback" in forced.stderr, forced.stderr
         assert "[REDACTED]" in forced.stderr
         outputs.append(forced)
+
+        # a python target that returns its whole environment and its parent's
+        (tmp_path / "envdump.py").write_text(ENV_TARGET)
+        config["models"]["envdump"] = {"provider": "python", "target": "envdump.py:answer"}
+        (tmp_path / "llmeval.yaml").write_text(yaml.safe_dump(config))
+        dumped = project.run("run", "-m", "envdump", "--run-id", "envdump")
+        assert dumped.returncode in (0, 1, 3), dumped.stdout + dumped.stderr
+        outputs.append(dumped)
 
     # the keys were sent stripped, and really echoed back in every field
     sent = {r.headers.get("x-api-key") or r.headers["authorization"] for r in srv.requests}
@@ -218,6 +242,13 @@ def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
     assert "[REDACTED]" not in spied  # nothing to redact: the key was never within reach
     assert "OPENAI_API_KEY" not in own and "ANTHROPIC_API_KEY" not in own
     assert "[REDACTED]" in lines[("c02", "oa")]["error"]["message"]
+    dumps = [json.loads(ln["output"]) for ln in project.journal("envdump")]
+    assert len(dumps) == 3
+    for seen in dumps:
+        assert "PATH" in seen["own"] and "PATH=" in seen["parent"]  # it did look
+        assert not {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"} & set(seen["own"])
+        assert "OPENAI_API_KEY=" in seen["parent"]  # the name, its value sealed away
+        assert "[REDACTED]" not in json.dumps(seen)  # nothing to redact: never in reach
 
     written = project.files()
     names = {p.relative_to(tmp_path).as_posix() for p in written}
