@@ -1,7 +1,12 @@
 """Your own application as the target: a Python callable.
 
 ``file.py:function`` (confined to the project root) or ``package.module:function``.
-The callable may be sync (run in a worker thread) or async. It receives, by
+It runs in a key-less worker process, never in llmeval's (``providers.target_pool``,
+``providers.target_worker``; the model's ``pass_env`` names what it may see): this
+module holds the rules both sides share -- loading and the signature check (run in the
+worker), the calling convention (``call_payload`` here, ``_arguments`` there) and the
+return-value rules (``_completion``, run here on the raw value the worker sends back).
+The callable may be sync (run in a thread of the worker) or async. It receives, by
 parameter name, any of ``vars``, ``messages`` (list of {role, content}; in a tool
 loop also ``tool_calls`` / ``tool_call_id``), ``prompt`` (the last user message),
 ``model``, ``params``, ``repeat`` and ``tools`` (the declared tools, OpenAI's shape);
