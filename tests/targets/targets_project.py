@@ -46,7 +46,9 @@ def write_project(
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN")) and k != "CI"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN")) and k != "CI"
+    }
     env.update(OPENAI_API_KEY=CANARY, ANTHROPIC_API_KEY=CANARY + "-an", PYTHONUNBUFFERED="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env.update(extra)

@@ -22,7 +22,7 @@ from llmeval.domain.request import CompletionRequest
 from llmeval.errors import ConfigError
 from llmeval.providers.python import PythonProvider
 
-COUNTER = '''
+COUNTER = """
 import os
 CALLS = []
 
@@ -30,7 +30,7 @@ CALLS = []
 def answer(vars):
     CALLS.append(vars["n"])
     return f"{len(CALLS)} {os.getpid()}"
-'''
+"""
 
 
 def _request(spec: ModelSpec, text: str = "hi", **vars: object) -> CompletionRequest:
@@ -50,7 +50,7 @@ def test_module_state_persists_and_the_module_never_enters_llmevals_process(
     assert not [m for m in sys.modules if m.startswith("llmeval_target_")]
 
 
-SLEEPERS = '''
+SLEEPERS = """
 import asyncio, time
 
 
@@ -62,7 +62,7 @@ def sync_sleep(vars):
 async def async_sleep(vars):
     await asyncio.sleep(0.2)
     return "slept"
-'''
+"""
 
 
 @pytest.mark.parametrize("target", ["sync_sleep", "async_sleep"])
@@ -73,7 +73,9 @@ def test_twenty_calls_in_flight_take_one_sleep_not_twenty(tmp_path: Path, target
     async def batch() -> tuple[float, list[float]]:
         await provider.complete(_request(provider.spec))  # warm: the worker is up
         start = time.perf_counter()
-        done = await asyncio.gather(*(provider.complete(_request(provider.spec)) for _ in range(20)))
+        done = await asyncio.gather(
+            *(provider.complete(_request(provider.spec)) for _ in range(20))
+        )
         return time.perf_counter() - start, [c.latency_ms for c in done]
 
     elapsed, latencies = asyncio.run(batch())
@@ -82,7 +84,7 @@ def test_twenty_calls_in_flight_take_one_sleep_not_twenty(tmp_path: Path, target
     assert all(190 <= ms < 1500 for ms in latencies), latencies  # the call's own time
 
 
-CRASHY = '''
+CRASHY = """
 import os, sys, time
 
 
@@ -94,7 +96,7 @@ def answer(vars):
     print("a target print", vars["n"])  # must not corrupt the protocol
     sys.stdout.write("raw stdout write\\n")
     return "ok " + vars["n"] + " \\ud800"
-'''
+"""
 
 
 def test_a_dying_target_fails_its_case_and_the_next_one_runs(tmp_path: Path) -> None:
@@ -150,7 +152,7 @@ def test_load_errors_keep_their_file_and_line(tmp_path: Path) -> None:
     )
 
 
-SLOW = '''
+SLOW = """
 import os, time
 
 
@@ -159,7 +161,7 @@ def answer(vars):
         fh.write(str(os.getpid()))
     time.sleep(600)
     return "never"
-'''
+"""
 
 
 def _alive(pid: int) -> bool:
@@ -211,3 +213,29 @@ def test_a_target_returning_a_surrogate_and_odd_types(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="python target returned int"):
         asyncio.run(number.complete(_request(number.spec)))
     json.dumps(done.text)  # repaired: encodable
+
+
+PIDS = """
+import os, time
+
+
+def answer(vars):
+    time.sleep(0.3)
+    return str(os.getpid())
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one worker")
+def test_calls_spread_over_one_worker_per_core_when_all_are_busy(tmp_path: Path) -> None:
+    from llmeval.metrics.pool import pool_size
+
+    (tmp_path / "app.py").write_text(PIDS)
+    provider = PythonProvider(ModelSpec("t", "python", "app.py:answer"), tmp_path)
+
+    async def batch() -> set[str]:
+        done = await asyncio.gather(*(provider.complete(_request(provider.spec)) for _ in range(8)))
+        return {c.text for c in done}
+
+    pids = asyncio.run(batch())
+    assert len(pids) == min(pool_size(), 8) and str(os.getpid()) not in pids
+    assert len(provider.pool.pids()) == len(pids)
