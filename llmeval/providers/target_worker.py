@@ -210,8 +210,12 @@ class Worker:
                     steps = [s.to_json() for s in captured.steps]
                 else:
                     value, ms = await self._invoke(fn, args, kwargs)
-        except asyncio.CancelledError:
-            return  # the parent gave up on it: nobody waits for a reply
+        except asyncio.CancelledError as e:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                return  # the parent gave up on it: nobody waits for a reply
+            self.send({"id": rid, "ok": False, "error": _failure(e)})  # the target's own
+            return
         except BaseException as e:  # a target's SystemExit is its error, not ours
             self.send({"id": rid, "ok": False, "error": _failure(e)})
             return

@@ -239,3 +239,40 @@ def test_calls_spread_over_one_worker_per_core_when_all_are_busy(tmp_path: Path)
     pids = asyncio.run(batch())
     assert len(pids) == min(pool_size(), 8) and str(os.getpid()) not in pids
     assert len(provider.pool.pids()) == len(pids)
+
+
+ODD_RAISES = """
+import asyncio, sys
+
+
+def exits(vars):
+    sys.exit(3)
+
+
+def cancels(vars):
+    raise asyncio.CancelledError("not the parent's cancellation")
+
+
+async def async_cancels(vars):
+    raise asyncio.CancelledError()
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [("exits", "SystemExit"), ("cancels", "CancelledError"), ("async_cancels", "CancelledError")],
+)
+def test_base_exceptions_of_a_target_are_its_errors_not_a_hang(
+    tmp_path: Path, target: str, name: str
+) -> None:
+    (tmp_path / "app.py").write_text(ODD_RAISES)
+    provider = PythonProvider(ModelSpec("t", "python", f"app.py:{target}"), tmp_path)
+
+    async def call() -> None:
+        await asyncio.wait_for(provider.complete(_request(provider.spec)), timeout=20)
+
+    with pytest.raises(Exception) as e:
+        asyncio.run(call())
+    assert type(e.value).__name__ == name and not isinstance(e.value, TimeoutError)
+    # and the worker is still there for the next call
+    assert provider.pool.pids()
