@@ -104,6 +104,11 @@ class Runner:
         """Run what is not ``done``. ``stop`` (first Ctrl-C) takes no new work and lets calls
         in flight finish for up to ``grace_s`` — they are paid for, so they are kept;
         ``abandon`` (second Ctrl-C) cancels them at once."""
+        # A SIGINT before the session's handlers (asyncio.run's own handler cancels the
+        # main task) surfaces at the first yield: it must be this one, before any case
+        # task exists. Else each task starts a call first, abandoned without a journal
+        # line and made again on resume (a --workers child interrupted while planning).
+        await asyncio.sleep(0)
         pending = iter(list(self.plan.pending(done)))
         workers = [
             asyncio.create_task(self._worker(pending, stop))

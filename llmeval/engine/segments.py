@@ -119,6 +119,8 @@ def _merge_segments(
         not_run=merged.not_run_by_group,
     )
     manifest["summary"] = summary.to_json()
+    if 2 in codes and manifest["status"] not in ("interrupted", "budget"):
+        manifest["status"] = "interrupted"  # a worker stopped before its run began
     write_json(run_dir / "run.json", manifest)
     status = manifest["status"]
     stop = status if status in ("interrupted", "budget") else None

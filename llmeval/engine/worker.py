@@ -3,7 +3,9 @@
 Runs shard K/N of the parent's selection into its segment folder with the ordinary
 engine (journal, plan, run.json, resume rules, signal handling), its limits and budget
 divided by N. Exit codes: 0 its slice ended (finished, interrupted or stopped on budget:
-the parent reads which from its run.json), 4 a usage or config error (one line on stderr).
+the parent reads which from its run.json), 2 interrupted before its run began (no call
+made; its run.json, if any, still says running), 4 a usage or config error (one line on
+stderr).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def main(argv: list[str]) -> int:
         _die_with_parent(job["parent_pid"])
         execute(project, cfg, handle_signals=True)
     except KeyboardInterrupt:  # stopped before its run began: resumable, nothing lost
-        return 0
+        return 2
     except ConfigErrors as e:
         sys.stderr.write("".join(f"{one}\n" for one in e.errors))
         return 4
