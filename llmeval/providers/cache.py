@@ -12,6 +12,7 @@ the key (``providers.claims``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
@@ -216,7 +217,9 @@ class ResponseCache:
             import diskcache
 
             self.dir.mkdir(parents=True, exist_ok=True)
-            self._db = diskcache.Cache(str(self.dir), disk=_json_only_disk())
+            # no culling inside each write (3 more statements per add or set): ``close``
+            # culls once, expired entries and beyond the size limit, as the writes would
+            self._db = diskcache.Cache(str(self.dir), disk=_json_only_disk(), cull_limit=0)
         return self._db
 
     def get(self, key: str) -> Completion | None:
@@ -279,6 +282,11 @@ class ResponseCache:
 
     def close(self) -> None:
         if self._db is not None:
+            import diskcache
+
+            if self.counts.writes:  # what the writes' own culling would have removed
+                with contextlib.suppress(diskcache.Timeout, sqlite3.Error, OSError):
+                    self._db.cull(retry=False)
             self._db.close()
             self._db = None
             self._claims = None
@@ -335,18 +343,25 @@ class Cached:
         if self.mode != "use":  # refresh: the user asked for a new answer, send it
             return await self._send(key, request)
         result, shared = await self.cache.claims.once(
-            key, lambda: self.cache.peek(key), lambda: self._send(key, request)
+            key,
+            lambda: self.cache.peek(key),
+            lambda: self._send(key, request, store=False),
+            lambda r: self._store(key, r),  # with the claim's release: one transaction
         )
         if shared:  # another process sent it while we waited: not sent, not paid
             self.counts.deduped += 1
             self.counts.shared += 1
         return result  # type: ignore[no-any-return]
 
-    async def _send(self, key: str, request: CompletionRequest) -> Completion:
+    async def _send(self, key: str, request: CompletionRequest, store: bool = True) -> Completion:
         prepare, self.before_first_send = self.before_first_send, None
         if prepare is not None:  # before the inner layers start their clocks
             prepare()
         result = await self.inner.complete(request)
+        if store:
+            self._store(key, result)
+        return result
+
+    def _store(self, key: str, result: Completion) -> None:
         if self.cache.put(key, result):
             self.counts.writes += 1
-        return result

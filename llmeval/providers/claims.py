@@ -77,8 +77,25 @@ class Claims:
         except (sqlite3.Error, OSError):
             return True  # a broken cache must not stop calls: behave as the only process
 
-    def release(self, key: str) -> None:
+    def _hit_or_claim(self, key: str, lookup: Callable[[], T | None]) -> tuple[T | None, bool]:
+        """``(answer, False)`` if the answer is there, else ``(None, claimed)``: one
+        transaction, so no owner can store and release between our look and our claim
+        (the look after a claim that the owner before us may have just answered)."""
+        try:
+            with self.db.transact(retry=True):
+                hit = lookup()
+                if hit is not None:
+                    return hit, False
+                return None, self.try_claim(key)
+        except (sqlite3.Error, OSError):
+            return None, True
+
+    def release(self, key: str, store: Callable[[], object] | None = None) -> None:
+        """Drop our claim; ``store`` (the answer's write) runs in the same transaction,
+        before it, so a waiter that sees the claim gone sees the answer too."""
         with contextlib.suppress(sqlite3.Error, OSError), self.db.transact(retry=True):
+            if store is not None:
+                store()
             if self.db.get(claim_key(key)) == self.mine:
                 self.db.delete(claim_key(key))
 
@@ -98,33 +115,33 @@ class Claims:
         key: str,
         lookup: Callable[[], T | None],
         call: Callable[[], Awaitable[T]],
+        store: Callable[[T], object] | None = None,
     ) -> tuple[T, bool]:
-        """``(answer, shared)``: the answer another process stored while we waited
-        (``shared=True``), else ours from ``call()`` made under our claim."""
+        """``(answer, shared)``: the answer another process stored meanwhile
+        (``shared=True``), else ours from ``call()`` made under our claim and handed to
+        ``store`` in the transaction that releases the claim. The caller has just
+        missed ``lookup`` outside any transaction; a hit now is another process's."""
         deadline = self.clock() + self.max_wait_s
         pause = _POLL_FIRST_S
         while True:
-            if self.try_claim(key):
-                break
-            hit = lookup()
+            hit, claimed = self._hit_or_claim(key, lookup)
             if hit is not None:
                 return hit, True
-            if self.clock() >= deadline:
-                break  # waited long enough: send it ourselves
+            if claimed or self.clock() >= deadline:
+                break  # ours now, or waited long enough: send it ourselves
             self._reap_if_dead(key)
             await asyncio.sleep(pause)
             pause = min(_POLL_MAX_S, pause * 1.5)
-        # ours now (or the wait ran out); the owner before us may have just finished
-        hit = lookup()
-        if hit is not None:
-            self.release(key)
-            return hit, True
         heartbeat = asyncio.ensure_future(self._heartbeat(key))
         try:
-            return await call(), False
-        finally:
+            result = await call()
+        except BaseException:
             heartbeat.cancel()
-            self.release(key)
+            self.release(key)  # errors are not stored: a waiter takes over
+            raise
+        heartbeat.cancel()
+        self.release(key, None if store is None else lambda: store(result))
+        return result, False
 
     async def _heartbeat(self, key: str) -> None:
         while True:

@@ -110,3 +110,54 @@ async def test_the_owner_renews_its_lease(tmp_path: Path) -> None:
     assert await claims.once("k", lambda: None, slow) == ("done", False)
     assert cache.db.get(claim_key("k")) is None
     cache.close()
+
+
+def _transactions(cache: ResponseCache) -> list[str]:
+    """Write transactions on ``cache``'s connection from now on."""
+    begun: list[str] = []
+    cache.db._con.set_trace_callback(lambda s: begun.append(s) if s == "BEGIN IMMEDIATE" else None)
+    return begun
+
+
+async def test_a_miss_costs_two_transactions_and_a_hit_none(tmp_path: Path) -> None:
+    # the miss: look-and-claim in one, then the answer's write with the claim's release
+    cache = ResponseCache(tmp_path / "c")
+    cache.db.get("warm")  # the directory is opened (and its settings written) before counting
+    begun = _transactions(cache)
+    provider = FakeProvider()
+    cached = Cached(provider, cache, "use", HOST)
+    first = await cached.complete(request("q"))
+    assert len(begun) == 2 and provider.calls == 1 and not first.cached
+    assert cache.peek(cache_key(request("q"), HOST)) is not None  # stored
+    assert cache.db.get(claim_key(cache_key(request("q"), HOST))) is None  # released
+    begun.clear()
+    again = await cached.complete(request("q"))
+    assert again.cached and begun == [] and provider.calls == 1
+    cache.close()
+
+
+async def test_an_answer_stored_between_the_miss_and_the_claim_is_used(two) -> None:
+    # b missed, then a stored the answer and released its claim before b claimed:
+    # b's look-and-claim transaction finds the answer instead of sending again
+    a, b = two
+    key = cache_key(request("q"), HOST)
+    pb = FakeProvider()
+    cb = Cached(pb, b, "use", HOST)
+    claims = b.claims
+    a.put(key, (await FakeProvider().complete(request("q"))))
+    out, shared = await claims.once(key, lambda: b.peek(key), lambda: pb.complete(request("q")))
+    assert shared and out.text == "answer: q" and pb.calls == 0
+    assert cb.counts.hits == 0
+
+
+async def test_a_failed_call_releases_its_claim_and_stores_nothing(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c")
+    stored: list[str] = []
+
+    async def boom() -> str:
+        raise TransientError("500", status=500)
+
+    with pytest.raises(TransientError):
+        await cache.claims.once("k", lambda: None, boom, stored.append)
+    assert stored == [] and cache.db.get(claim_key("k")) is None
+    cache.close()
