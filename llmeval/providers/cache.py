@@ -6,7 +6,8 @@ diskcache ``Disk`` used here refuses to store or load anything pickled, so a
 poisoned cache directory cannot run code. diskcache (SQLite) is safe for several
 processes sharing one directory; identical requests in flight are sent once:
 inside one process by sharing the task (``Cached``), across processes by a claim on
-the key (``providers.claims``).
+the key (``providers.claims``: a placeholder in the key's own entry, which ``_decode``
+reads as a miss).
 """
 
 from __future__ import annotations
@@ -346,7 +347,7 @@ class Cached:
             key,
             lambda: self.cache.peek(key),
             lambda: self._send(key, request, store=False),
-            lambda r: self._store(key, r),  # with the claim's release: one transaction
+            lambda r: self._store(key, r),  # written over the claim: releases it
         )
         if shared:  # another process sent it while we waited: not sent, not paid
             self.counts.deduped += 1
@@ -362,6 +363,8 @@ class Cached:
             self._store(key, result)
         return result
 
-    def _store(self, key: str, result: Completion) -> None:
-        if self.cache.put(key, result):
-            self.counts.writes += 1
+    def _store(self, key: str, result: Completion) -> bool:
+        if not self.cache.put(key, result):
+            return False
+        self.counts.writes += 1
+        return True

@@ -1,13 +1,16 @@
 """Cross-process claims on a cache key: identical requests in flight in two processes
 sharing one cache directory are sent once.
 
-The claim is a diskcache entry ``claim:<key>`` written with ``Cache.add`` (atomic:
-only one process can add it) and an ``expire`` lease that the owner renews while its
-call runs. Another process that finds the claim waits for the answer to appear under
-``<key>``, bounded by ``max_wait_s``; it takes over when the claim goes away without
-an answer (the owner's call failed: errors are not cached), when the lease lapses
-(the owner hung or its machine went away), or at once when the owner's pid is dead
-on this host (``kill -9``).
+The claim is a placeholder in the answer's own entry: ``<key>`` holds the owner (pid,
+host, token) with an ``expire`` lease until the answer replaces it. ``Cache.add`` makes
+it atomic (only one process can add it, and not over a live answer), so claiming costs
+one transaction, and storing the answer (an in-place update of that row) releases it
+in the same transaction that writes it. Another process that finds the claim waits for
+the answer, bounded by ``max_wait_s``; it takes over when the claim goes away without
+an answer (the owner's call failed: errors are not cached), when the lease lapses (the
+owner hung or its machine went away; the owner renews it while its call runs), or at
+once when the owner's pid is dead on this host (``kill -9``). A placeholder is never
+an answer: the cache's decoder reads it as a miss.
 """
 
 from __future__ import annotations
@@ -33,17 +36,28 @@ _HOST = socket.gethostname()
 
 
 def claim_key(key: str) -> str:
-    return f"claim:{key}"
+    """Where the claim on ``key`` lives: the answer's own entry."""
+    return key
 
 
 def _me() -> str:
     return json.dumps({"pid": os.getpid(), "host": _HOST, "token": _TOKEN})
 
 
-def _dead(raw: Any) -> bool:
-    """The claim's owner is a process on this host that no longer exists."""
+def owner_of(raw: Any) -> dict[str, Any] | None:
+    """The claim's owner if ``raw`` is a claim (not an answer, which has ``v``)."""
+    if not isinstance(raw, str) or not raw.startswith('{"pid"'):
+        return None
     try:
         owner = json.loads(raw)
+    except ValueError:
+        return None
+    return owner if isinstance(owner, dict) and "v" not in owner else None
+
+
+def _dead(owner: dict[str, Any]) -> bool:
+    """The claim's owner is a process on this host that no longer exists."""
+    try:
         if owner.get("host") != _HOST:
             return False
         os.kill(int(owner["pid"]), 0)
@@ -71,44 +85,44 @@ class Claims:
         self.clock = clock
         self.mine = _me()
 
-    def try_claim(self, key: str) -> bool:
+    def _claim(self, key: str, lookup: Callable[[], T | None]) -> tuple[bool, T | None]:
+        """``(True, None)`` claimed; ``(False, answer)`` it is there; ``(False, None)``
+        another process holds a claim. An entry that is neither (an answer past this
+        project's ttl, another schema's) is no one's: it is claimed over."""
         try:
-            return bool(self.db.add(claim_key(key), self.mine, expire=self.lease_s, retry=True))
-        except (sqlite3.Error, OSError):
-            return True  # a broken cache must not stop calls: behave as the only process
-
-    def _hit_or_claim(self, key: str, lookup: Callable[[], T | None]) -> tuple[T | None, bool]:
-        """``(answer, False)`` if the answer is there, else ``(None, claimed)``: one
-        transaction, so no owner can store and release between our look and our claim
-        (the look after a claim that the owner before us may have just answered)."""
-        try:
+            if self.db.add(key, self.mine, expire=self.lease_s, retry=True):
+                return True, None
+            raw = self.db.get(key)
+            if owner_of(raw) is not None:
+                return False, None
+            hit = lookup()
+            if hit is not None:
+                return False, hit
             with self.db.transact(retry=True):
-                hit = lookup()
-                if hit is not None:
-                    return hit, False
-                return None, self.try_claim(key)
+                if self.db.get(key) == raw:  # nobody answered or claimed meanwhile
+                    self.db.set(key, self.mine, expire=self.lease_s, retry=True)
+                    return True, None
+            return False, None
         except (sqlite3.Error, OSError):
-            return None, True
+            return True, None  # a broken cache must not stop calls: behave as the only process
 
-    def release(self, key: str, store: Callable[[], object] | None = None) -> None:
-        """Drop our claim; ``store`` (the answer's write) runs in the same transaction,
-        before it, so a waiter that sees the claim gone sees the answer too."""
+    def release(self, key: str) -> None:
+        """Drop our claim without an answer (the call failed): a waiter takes over."""
         with contextlib.suppress(sqlite3.Error, OSError), self.db.transact(retry=True):
-            if store is not None:
-                store()
-            if self.db.get(claim_key(key)) == self.mine:
-                self.db.delete(claim_key(key))
+            if self.db.get(key) == self.mine:
+                self.db.delete(key)
 
     def _renew(self, key: str) -> None:
-        with contextlib.suppress(sqlite3.Error, OSError):
-            self.db.touch(claim_key(key), expire=self.lease_s, retry=True)
+        with contextlib.suppress(sqlite3.Error, OSError), self.db.transact(retry=True):
+            if self.db.get(key) == self.mine:  # never an answer's ttl: only our claim's
+                self.db.touch(key, expire=self.lease_s, retry=True)
 
     def _reap_if_dead(self, key: str) -> None:
-        ck = claim_key(key)
         with contextlib.suppress(sqlite3.Error, OSError), self.db.transact(retry=True):
-            raw = self.db.get(ck)
-            if raw is not None and _dead(raw):
-                self.db.delete(ck)
+            raw = self.db.get(key)
+            owner = owner_of(raw)
+            if owner is not None and _dead(owner):
+                self.db.delete(key)
 
     async def once(
         self,
@@ -118,17 +132,19 @@ class Claims:
         store: Callable[[T], object] | None = None,
     ) -> tuple[T, bool]:
         """``(answer, shared)``: the answer another process stored meanwhile
-        (``shared=True``), else ours from ``call()`` made under our claim and handed to
-        ``store`` in the transaction that releases the claim. The caller has just
-        missed ``lookup`` outside any transaction; a hit now is another process's."""
+        (``shared=True``), else ours from ``call()`` made under our claim. ``store``
+        writes it over the claim (releasing it); without ``store``, or when ``call``
+        fails, the claim is dropped."""
         deadline = self.clock() + self.max_wait_s
         pause = _POLL_FIRST_S
         while True:
-            hit, claimed = self._hit_or_claim(key, lookup)
+            claimed, hit = self._claim(key, lookup)
             if hit is not None:
                 return hit, True
-            if claimed or self.clock() >= deadline:
-                break  # ours now, or waited long enough: send it ourselves
+            if claimed:
+                break
+            if self.clock() >= deadline:
+                break  # waited long enough: send it ourselves
             self._reap_if_dead(key)
             await asyncio.sleep(pause)
             pause = min(_POLL_MAX_S, pause * 1.5)
@@ -137,10 +153,11 @@ class Claims:
             result = await call()
         except BaseException:
             heartbeat.cancel()
-            self.release(key)  # errors are not stored: a waiter takes over
+            self.release(key)  # errors are not stored
             raise
         heartbeat.cancel()
-        self.release(key, None if store is None else lambda: store(result))
+        if store is None or not store(result):
+            self.release(key)  # not stored (not cacheable, or the disk refused)
         return result, False
 
     async def _heartbeat(self, key: str) -> None:

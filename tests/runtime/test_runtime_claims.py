@@ -15,7 +15,7 @@ from runtime_fakes import FakeProvider, request
 
 from llmeval.errors import TransientError
 from llmeval.providers.cache import Cached, ResponseCache, cache_key
-from llmeval.providers.claims import Claims, claim_key
+from llmeval.providers.claims import Claims, claim_key, owner_of
 
 HOST = "api.openai.com"
 
@@ -38,7 +38,7 @@ async def test_the_second_waits_for_the_first_answer(two) -> None:
     assert (await first).text == second.text == "answer: q"
     assert (pa.calls, pb.calls) == (1, 0)
     assert second.cached and (cb.counts.deduped, cb.counts.shared) == (1, 1)
-    assert a.db.get(claim_key(cache_key(request("q"), HOST))) is None  # released
+    assert owner_of(a.db.get(claim_key(cache_key(request("q"), HOST)))) is None  # released
 
 
 async def test_a_failed_owner_hands_over(two) -> None:
@@ -120,7 +120,7 @@ def _transactions(cache: ResponseCache) -> list[str]:
 
 
 async def test_a_miss_costs_two_transactions_and_a_hit_none(tmp_path: Path) -> None:
-    # the miss: look-and-claim in one, then the answer's write with the claim's release
+    # the miss: the claim (an atomic add), then the answer written over it (its release)
     cache = ResponseCache(tmp_path / "c")
     cache.db.get("warm")  # the directory is opened (and its settings written) before counting
     begun = _transactions(cache)
@@ -129,7 +129,7 @@ async def test_a_miss_costs_two_transactions_and_a_hit_none(tmp_path: Path) -> N
     first = await cached.complete(request("q"))
     assert len(begun) == 2 and provider.calls == 1 and not first.cached
     assert cache.peek(cache_key(request("q"), HOST)) is not None  # stored
-    assert cache.db.get(claim_key(cache_key(request("q"), HOST))) is None  # released
+    assert owner_of(cache.db.get(claim_key(cache_key(request("q"), HOST)))) is None  # released
     begun.clear()
     again = await cached.complete(request("q"))
     assert again.cached and begun == [] and provider.calls == 1
@@ -137,8 +137,8 @@ async def test_a_miss_costs_two_transactions_and_a_hit_none(tmp_path: Path) -> N
 
 
 async def test_an_answer_stored_between_the_miss_and_the_claim_is_used(two) -> None:
-    # b missed, then a stored the answer and released its claim before b claimed:
-    # b's look-and-claim transaction finds the answer instead of sending again
+    # b missed, then a stored the answer (releasing its claim) before b claimed:
+    # b's claim cannot be added over a live answer, and b uses it instead of sending
     a, b = two
     key = cache_key(request("q"), HOST)
     pb = FakeProvider()
@@ -160,4 +160,25 @@ async def test_a_failed_call_releases_its_claim_and_stores_nothing(tmp_path: Pat
     with pytest.raises(TransientError):
         await cache.claims.once("k", lambda: None, boom, stored.append)
     assert stored == [] and cache.db.get(claim_key("k")) is None
+    cache.close()
+
+
+async def test_an_entry_no_one_can_use_is_claimed_over(tmp_path: Path) -> None:
+    # an answer stored under a longer ttl than this project's, or by another schema:
+    # neither an answer nor a claim, so the first process to look takes the key
+    cache = ResponseCache(tmp_path / "c")
+    key = cache_key(request("q"), HOST)
+    cache.db.set(key, json.dumps({"v": 0, "text": "old"}))
+    provider = FakeProvider()
+    out = await Cached(provider, cache, "use", HOST).complete(request("q"))
+    assert provider.calls == 1 and out.text == "answer: q"
+    assert cache.peek(key) is not None and owner_of(cache.db.get(key)) is None
+    cache.close()
+
+
+def test_a_claim_is_never_read_as_an_answer(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c")
+    cache.db.add("k2", cache.claims.mine, expire=60)
+    assert cache.get("k2") is None and cache.peek("k2") is None and not cache.contains("k2")
+    assert owner_of(cache.db.get("k2")) is not None
     cache.close()
