@@ -54,12 +54,12 @@ def _total_cost(total: dict[str, Any]) -> str:
     return f"${priced:.4f} + unknown" if priced else "unknown"
 
 
-def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
+def show_plan(project: Any, cfg: Any, *, as_json: bool, workers: tuple[int, str] = (1, "")) -> int:
     from llmeval.engine.estimate import estimate_plan
     from llmeval.engine.session import plan_for
 
     sel = cfg.selection
-    plan = plan_for(project, sel)
+    plan = cfg.plan if cfg.plan is not None and not cfg.resume else plan_for(project, sel)
     if not plan.items:
         from llmeval.cli import output
         from llmeval.cli.project import why_nothing
@@ -70,7 +70,14 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     if as_json:
         from llmeval.cli.run import emit_json
 
-        emit_json({"dry_run": True, **est, "over_limit": over_limit_lines(plan)})
+        emit_json(
+            {
+                "dry_run": True,
+                **est,
+                "over_limit": over_limit_lines(plan),
+                "workers": {"n": workers[0], "why": workers[1]},
+            }
+        )
         return exits.OK
     from rich.console import Console
     from rich.markup import escape
@@ -115,6 +122,8 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool) -> int:
     con.print(t)
     for line in breakdown_lines(est["breakdown"], len(plan.items)):
         con.print(escape(line))
+    n, why = workers
+    con.print(escape(f"workers: {n} process{'es' if n > 1 else ''}" + (f" ({why})" if why else "")))
     judged = sum(1 for i in plan.items for a in i.assertions if a.defn.judge)
     if judged:
         con.print(

@@ -55,7 +55,7 @@ def run(
     if dry_run:
         from llmeval.cli.dry_run import show_plan
 
-        return show_plan(project, cfg, as_json=as_json)
+        return show_plan(project, cfg, as_json=as_json, workers=_workers_why(project, cfg, workers))
 
     from llmeval.store.project import ProjectStore
 
@@ -124,38 +124,42 @@ def run(
 
 
 def _workers(project: Any, cfg: Any, requested: int | None) -> int:
-    """How many processes: a resumed workers run keeps its N; a shard is one process;
-    else ``--workers``, or the default rule (``engine.workers.default_workers``)."""
+    return _workers_why(project, cfg, requested)[0]
+
+
+def _workers_why(project: Any, cfg: Any, requested: int | None) -> tuple[int, str]:
+    """How many processes and why: a resumed workers run keeps its N; a shard is one
+    process; else ``--workers``, or the default rule (``engine.workers``)."""
     from llmeval.engine.segments import workers_of
 
     kept = workers_of(project, cfg)
     if kept is not None:
-        return kept
+        return kept, "kept by the run being resumed"
     if cfg.resume:
-        return 1  # a one-process run resumes in one process
+        return 1, "a one-process run resumes in one process"
     if cfg.selection.shard:
         if requested and requested > 1:
             from llmeval.errors import UsageError
 
             raise UsageError("--workers and --shard: run each shard in one process")
-        return 1
+        return 1, "a shard runs in one process"
     if cfg.batch:
         if requested and requested > 1:
             from llmeval.errors import UsageError
 
             # a batch run waits on the provider, not on CPU: one process fills the batches
             raise UsageError("--workers and --batch: a batch run uses one process")
-        return 1
+        return 1, "a batch run uses one process"
     if requested is not None:
-        return requested
+        return requested, "--workers"
     import os
 
     from llmeval.engine.session import plan_for
-    from llmeval.engine.workers import default_workers
+    from llmeval.engine.workers import default_workers_why
 
     if cfg.plan is None:
         cfg.plan = plan_for(project, cfg.selection)  # built once, reused by the run
-    return default_workers(cfg.plan, os.cpu_count())
+    return default_workers_why(cfg.plan, os.cpu_count())
 
 
 def _write_outputs(

@@ -39,15 +39,25 @@ AUTO_MAX = 4
 
 
 def default_workers(plan: Any, cpus: int | None) -> int:
-    """The default of ``--workers``: 1, unless the plan is large (>= 4,000 results) and
-    CPU-bound in this process — every model a ``python`` target — then one per core (at
-    most 4). API models and servers are bound by the provider, not by our CPU."""
+    """The default of ``--workers`` (see ``default_workers_why``)."""
+    return default_workers_why(plan, cpus)[0]
+
+
+def default_workers_why(plan: Any, cpus: int | None) -> tuple[int, str]:
+    """The default of ``--workers`` and why: 1, unless the plan is large (>= 4,000
+    results) and CPU-bound in this process -- every model a ``python`` target -- then
+    one per core (at most 4). API models and servers stay at 1: measured on 2 cores
+    (``benchmarks/bench_workers.py --http 50``, 4,000 cases), a second worker was no
+    faster at c=64 and within noise at c=128, the server and the SDK sharing the cores."""
     cpus = cpus or 1
-    if cpus < 2 or len(plan.items) < AUTO_MIN_ITEMS:
-        return 1
+    if cpus < 2:
+        return 1, "one core"
+    if len(plan.items) < AUTO_MIN_ITEMS:
+        return 1, f"fewer than {AUTO_MIN_ITEMS:,} results"
     if not plan.models or any(s.provider != "python" for s in plan.models.values()):
-        return 1
-    return min(cpus, AUTO_MAX)
+        return 1, "an API or server model: bound by the provider, not by this process"
+    n = min(cpus, AUTO_MAX)
+    return n, f"{AUTO_MIN_ITEMS:,}+ results of python targets: one per core (at most {AUTO_MAX})"
 
 
 def share(value: int | None, n: int) -> int | None:

@@ -22,7 +22,7 @@ import pytest
 from scale_project import journal, llmeval, set_broken, write_project
 
 from llmeval.config.project import load_project
-from llmeval.engine.workers import default_workers, share, shared_project
+from llmeval.engine.workers import default_workers, default_workers_why, share, shared_project
 
 SLOW_APP = """
 import os, time
@@ -167,6 +167,23 @@ def _plan(n: int, providers: list[str]) -> SimpleNamespace:
 )
 def test_default_workers_rule(n, providers, cpus, want):
     assert default_workers(_plan(n, providers), cpus) == want
+    assert default_workers_why(_plan(n, providers), cpus)[0] == want
+
+
+def test_dry_run_says_how_many_workers_and_why(tmp_path: Path):
+    root = tmp_path / "d"
+    write_project(root, n=5)
+    out = llmeval("run", "--dry-run", cwd=root)
+    assert out.returncode == 0 and "workers: 1 process (fewer than 4,000 results)" in out.stdout
+    out = llmeval("run", "--dry-run", "--json", "--workers", "3", cwd=root)
+    assert json.loads(out.stdout)["workers"] == {"n": 3, "why": "--workers"}
+    out = llmeval("run", "--dry-run", "--workers", "2", "--shard", "1/2", cwd=root)
+    assert out.returncode == 4 and "--workers and --shard" in out.stderr
+    big = _plan(20000, ["python", "openai"])
+    assert default_workers_why(big, 8) == (
+        1,
+        "an API or server model: bound by the provider, not by this process",
+    )
 
 
 def test_each_worker_gets_a_share_of_every_limit(tmp_path: Path):
