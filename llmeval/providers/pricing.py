@@ -15,6 +15,7 @@ rather than a guess.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from llmeval.domain.model import ModelSpec, Price
@@ -72,6 +73,7 @@ _TABLE: dict[str, tuple[float, float]] = {
 _SNAPSHOT = re.compile(r"(?:[-@]\d{4}-?\d{2}-?\d{2}|-\d{4})?(?:-latest)?(?:-v\d+(?::\d+)?)?")
 
 
+@functools.lru_cache(maxsize=256)  # pure, and asked again for every result of a model
 def table_price(model_id: str) -> Price | None:
     """The built-in price for ``model_id`` (a bare id, snapshot, or ``provider/id``)."""
     if not model_id:

@@ -167,17 +167,26 @@ def redact_json(obj: Any) -> Any:
     """A JSON-like value with every string in it (keys too) redacted; other types as
     is. Frozen dataclasses inside (e.g. a completion's tool calls) are rebuilt only when
     one of their fields changed."""
+    # the environment's secrets are looked up once for the whole value, not per string
+    pattern = _pattern(secret_values())
+    return obj if pattern is None else _redact_tree(obj, pattern)
+
+
+def _redact_tree(obj: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(obj, str):
-        return redact(obj)
+        return pattern.sub(REDACTED, obj) if obj else obj
     if isinstance(obj, dict):
-        return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in obj.items()}
+        return {
+            pattern.sub(REDACTED, k) if isinstance(k, str) else k: _redact_tree(v, pattern)
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
-        return type(obj)(redact_json(v) for v in obj)
+        return type(obj)(_redact_tree(v, pattern) for v in obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         changed: dict[str, Any] = {}
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
-            clean = redact_json(value)
+            clean = _redact_tree(value, pattern)
             if clean is not value and clean != value:
                 changed[f.name] = clean
         return dataclasses.replace(obj, **changed) if changed else obj
