@@ -148,7 +148,7 @@ class Claims:
             self._reap_if_dead(key)
             await asyncio.sleep(pause)
             pause = min(_POLL_MAX_S, pause * 1.5)
-        heartbeat = asyncio.ensure_future(self._heartbeat(key))
+        heartbeat = _Heartbeat(self.lease_s / 3, lambda: self._renew(key))
         try:
             result = await call()
         except BaseException:
@@ -160,7 +160,20 @@ class Claims:
             self.release(key)  # not stored (not cacheable, or the disk refused)
         return result, False
 
-    async def _heartbeat(self, key: str) -> None:
-        while True:
-            await asyncio.sleep(self.lease_s / 3)
-            self._renew(key)
+
+class _Heartbeat:
+    """``beat()`` every ``every_s`` until cancelled: a timer on the running loop, not a
+    task per call (most calls end long before the first beat)."""
+
+    def __init__(self, every_s: float, beat: Callable[[], None]) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.every_s = every_s
+        self.beat = beat
+        self.handle = self.loop.call_later(every_s, self._fire)
+
+    def _fire(self) -> None:
+        self.beat()
+        self.handle = self.loop.call_later(self.every_s, self._fire)
+
+    def cancel(self) -> None:
+        self.handle.cancel()
