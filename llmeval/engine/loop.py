@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +68,32 @@ def interrupted(e: BaseException, error: ErrorInfo) -> Transcript | None:
     None when ``e`` did not come out of a loop or came before its first answer."""
     partial = getattr(e, _PARTIAL, None)
     return replace(partial, failure=error) if isinstance(partial, Transcript) else None
+
+
+def step_request(
+    base: CompletionRequest, history: Sequence[Message], *, first: bool
+) -> CompletionRequest:
+    """One call of the loop: the history so far; a ``tool_choice`` forcing a call
+    (``required`` or a named tool) only on a turn's first call."""
+    choice = base.tool_choice
+    if not first and choice is not None and choice.mode in ("required", "tool"):
+        choice = None
+    return replace(base, messages=tuple(history), tool_choice=choice)
+
+
+def recorded_requests(item: WorkItem, history: Sequence[Message]) -> list[CompletionRequest]:
+    """The calls a loop made to end with ``history`` (a journaled result's messages), in
+    order: one per assistant message after the item's own messages. Empty when the
+    history does not start with them (the prompt or the case changed since)."""
+    start = len(item.messages)
+    if tuple(history[:start]) != item.messages:
+        return []
+    base = item.request()
+    return [
+        step_request(base, history[:i], first=i == start or history[i - 1].role == "user")
+        for i in range(max(start, 1), len(history))
+        if history[i].role == "assistant"
+    ]
 
 
 def _clip(text: str) -> str:
@@ -121,10 +147,7 @@ async def converse(
         turn_start = clock()
         turn_calls: list[ToolCall] = []
         for step in range(limit):
-            choice = base.tool_choice
-            if step > 0 and choice is not None and choice.mode in ("required", "tool"):
-                choice = None
-            request = replace(base, messages=tuple(history), tool_choice=choice)
+            request = step_request(base, history, first=step == 0)
             try:
                 last = await call(request)
             except Exception as e:
