@@ -227,6 +227,13 @@ def _bounded_matrix(cls: Mapping[str, Any]) -> dict[str, Any]:
     return {**cls, "labels": shown, "confusion_matrix": matrix}
 
 
+def bounded_corpus(corpus: Any) -> Any:
+    """A run-level ``corpus`` mapping (older run.json files), its matrices bounded too."""
+    if not isinstance(corpus, Mapping):
+        return corpus
+    return {k: _bounded_matrix(v) if isinstance(v, Mapping) else v for k, v in corpus.items()}
+
+
 def group_metrics(groups: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The report's suite-level metrics, per suite x model x prompt: corpus BLEU / chrF,
     classification (with its confusion matrix) and the suite's derived metrics."""
