@@ -75,3 +75,24 @@ def test_a_500_at_step_two_keeps_step_one_its_cost_and_shows_it(tmp_path: Path) 
     ]
     html = (root / "reports" / "r.html").read_text(encoding="utf-8")
     assert "sunny in Paris" in html
+
+
+def test_an_auth_error_in_turn_two_keeps_turn_one_and_stops_the_model(tmp_path: Path) -> None:
+    """Any provider error kind: the steps stay, and auth still stops the model."""
+    chat = {"id": "chat", "turns": ["hello there", "second turn", "third turn"]}
+    with FakeLLMServer(responder=tool_agent) as server:
+        server.fail_when("auth", lambda body: "second turn" in json.dumps(body))
+        root = make(tmp_path, server, {"name": "conv", "cases": [chat]}, models=["oa"])
+        proc = cli(root, "run", "--no-report", "--run-id", "c")
+        assert sum(1 for r in server.requests if r.status == 401) == 1  # fatal: no retry
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # incomplete, resumable
+    text = (root / ".llmeval" / "runs" / "c" / "results.jsonl").read_text()
+    (rec,) = [json.loads(x) for x in text.splitlines()]
+    assert rec["status"] == "error" and rec["error"]["kind"] == "auth"
+    assert [s["type"] for s in rec["trajectory"]] == ["model"]
+    assert rec["trajectory"][0]["output"] == "you said: hello there"
+    roles = [m["role"] for m in rec["messages"]]
+    assert roles == ["user", "assistant", "user"]  # turn 2's message was sent, not answered
+    assert "model 'oa' stopped" in proc.stdout + proc.stderr
+    # turn 1 was paid: 2 words in, 4 out
+    assert rec["cost_usd"] == pytest.approx(0.01) and "$0.0100 spent" in proc.stdout
