@@ -107,14 +107,41 @@ def corpus_chrf(
     return float(CHRF(word_order=word_order).corpus_score(list(hyps), streams).score) / 100.0  # type: ignore[arg-type]
 
 
+MAX_LABELS = 12  # labels a confusion matrix shows by default; the rest are summed as "other"
+
+
+def fold_labels(
+    labels: Sequence[Any], matrix: Sequence[Sequence[int]], keep: int
+) -> tuple[list[str], list[list[int]]]:
+    """At most ``keep`` labels (the most frequent, expected + predicted) in their order,
+    the others summed into one ``other`` row and column: the one rule of the console's
+    and the report's confusion matrices."""
+    names = [str(lab) for lab in labels]
+    rows = [list(r) for r in matrix]
+    if len(names) <= keep:
+        return names, rows
+    n = len(names)
+    weight = [sum(rows[i]) + sum(rows[j][i] for j in range(n)) for i in range(n)]
+    top = sorted(sorted(range(n), key=lambda i: -weight[i])[: max(keep - 1, 1)])
+    slot = {i: k for k, i in enumerate(top)}
+    other = len(top)
+    out = [[0] * (other + 1) for _ in range(other + 1)]
+    for i in range(n):
+        for j in range(n):
+            out[slot.get(i, other)][slot.get(j, other)] += rows[i][j]
+    return [names[i] for i in top] + [f"other ({n - len(top)})"], out
+
+
 def from_results(results: Sequence[Any]) -> dict[str, Any]:
     """Corpus figures for one group of ``CaseResult``s (what the summary calls).
 
     Looks at each result's assertions: ``classification`` details give the label pairs,
     ``bleu`` / ``chrf`` details give the references. Errored results are left out.
-    Returns only the figures that apply, e.g. ``{"classification": {...}, "bleu": 0.41}``.
+    Returns only the figures that apply, e.g. ``{"classification": {...}, "bleu": 0.41}``;
+    the classification carries ``max_labels`` when an assertion set it (the smallest).
     """
     pairs: list[tuple[str | None, str | None]] = []
+    caps: list[int] = []
     bleu_h: list[str] = []
     bleu_r: list[list[str]] = []
     chrf_h: list[str] = []
@@ -127,6 +154,8 @@ def from_results(results: Sequence[Any]) -> dict[str, Any]:
             kind = a.type.removeprefix("not-")
             if kind == "classification" and "expected" in d:
                 pairs.append((d.get("expected"), d.get("predicted")))
+                if isinstance(d.get("max_labels"), int):
+                    caps.append(d["max_labels"])
             elif kind == "bleu" and d.get("references"):
                 bleu_h.append(res.output)
                 bleu_r.append(list(d["references"]))
@@ -136,6 +165,8 @@ def from_results(results: Sequence[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if pairs:
         out["classification"] = classification_report(pairs)
+        if caps:
+            out["classification"]["max_labels"] = min(caps)
     if bleu_h:
         out["bleu"] = corpus_bleu(bleu_h, bleu_r)
     if chrf_h:

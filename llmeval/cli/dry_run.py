@@ -54,14 +54,86 @@ def _total_cost(total: dict[str, Any]) -> str:
     return f"${priced:.4f} + unknown" if priced else "unknown"
 
 
+_COLUMNS = ("results", "cached", "tokens in", "tokens out", "est. cost")
+
+
+def _figures(row: dict[str, Any], cost: str) -> tuple[str, ...]:
+    return (
+        str(row["items"]),
+        str(row["cached"]),
+        f"{row['tokens_in']:,}",
+        f"{row['tokens_out']:,}",
+        cost + (" (batch)" if row.get("batch") else ""),
+    )
+
+
+def _rows(est: dict[str, Any], plan: Any) -> list[tuple[Any, str, tuple[str, ...]]]:
+    """(model as Text, provider, figures) per model, then the totals."""
+    from rich.text import Text
+
+    from llmeval.text import visible
+
+    out = [
+        (
+            Text(visible(alias)),
+            row["provider"],
+            _figures(row, _cost(row["cost_usd"], local=plan.models[alias].is_local)),
+        )
+        for alias, row in est["models"].items()
+    ]
+    local = all(plan.models[a].is_local for a in est["models"])
+    total = "local" if local else _total_cost(est["total"])
+    out.append((Text("total", style="bold"), "", _figures(est["total"], total)))
+    return out
+
+
+def plan_table(est: dict[str, Any], plan: Any) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1, 0, 0),
+              pad_edge=False, show_edge=False)  # fmt: skip
+    t.add_column("model", no_wrap=True, overflow="fold")
+    t.add_column("provider", no_wrap=True, overflow="fold")
+    for name in _COLUMNS:
+        t.add_column(name, justify="right", no_wrap=True)
+    rows = _rows(est, plan)
+    for model, provider, figures in rows[:-1]:
+        t.add_row(model, provider, *figures)
+    t.add_section()
+    t.add_row(rows[-1][0], "", *rows[-1][2])
+    return t
+
+
+def plan_view(est: dict[str, Any], plan: Any, width: int) -> Any:
+    """The table when it fits ``width`` whole, else a block per model: its name on a
+    line of its own (never cut), the figures indented under it."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from llmeval.report.console_layout import fits
+
+    title = Text("llmeval plan (dry run: nothing is called)", style="bold")
+    table = plan_table(est, plan)
+    if fits(table, width):
+        return Group(title, table)
+    parts: list[Any] = [title]
+    for model, provider, figures in _rows(est, plan):
+        parts.append(model + (Text(f"  {provider}", style="dim") if provider else Text()))
+        line = " · ".join(f"{name} {value}" for name, value in zip(_COLUMNS, figures, strict=True))
+        parts.append(Padding(Text(line), (0, 0, 0, 4), expand=False))
+    return Group(*parts)
+
+
 def show_plan(project: Any, cfg: Any, *, as_json: bool, workers: tuple[int, str] = (1, "")) -> int:
+    from llmeval.cli import output
     from llmeval.engine.estimate import estimate_plan
     from llmeval.engine.session import plan_for
 
     sel = cfg.selection
     plan = cfg.plan if cfg.plan is not None and not cfg.resume else plan_for(project, sel)
     if not plan.items:
-        from llmeval.cli import output
         from llmeval.cli.project import why_nothing
 
         output.err(f"nothing selected: {why_nothing(project, sel)}")
@@ -79,47 +151,10 @@ def show_plan(project: Any, cfg: Any, *, as_json: bool, workers: tuple[int, str]
             }
         )
         return exits.OK
-    from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    t = Table(title="llmeval plan (dry run: nothing is called)", title_justify="left")
-    for col in (
-        "model",
-        "provider",
-        "results",
-        "cached",
-        "est. tokens in",
-        "est. tokens out",
-        "est. cost",
-    ):
-        t.add_column(col, justify="left" if col in ("model", "provider") else "right")
-    for alias, row in est["models"].items():
-        t.add_row(
-            escape(alias),
-            row["provider"],
-            str(row["items"]),
-            str(row["cached"]),
-            f"{row['tokens_in']:,}",
-            f"{row['tokens_out']:,}",
-            _cost(row["cost_usd"], local=plan.models[alias].is_local)
-            + (" (batch)" if row.get("batch") else ""),
-        )
-    tot = est["total"]
-    t.add_section()
-    t.add_row(
-        "total",
-        "",
-        str(tot["items"]),
-        str(tot["cached"]),
-        f"{tot['tokens_in']:,}",
-        f"{tot['tokens_out']:,}",
-        "local" if all(plan.models[a].is_local for a in est["models"]) else _total_cost(tot),
-    )
-    import sys
-
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    con.print(t)
+    con = output.console()  # the one width rule: the terminal's, $COLUMNS, or piped
+    con.print(plan_view(est, plan, con.width))
     for line in breakdown_lines(est["breakdown"], len(plan.items)):
         con.print(escape(line))
     n, why = workers

@@ -9,17 +9,22 @@ run, ``engine.postpass``) are estimated per item too, as the item's share: the s
 case's shares (each output graded with its own framing) bounds the one call that sees
 them all, so ``--max-cost`` can hold that share back while the run goes on.
 A model sent through its provider's batch API (``--batch`` or ``batch: true``, the
-rule is ``providers.batching.uses_batch``) is estimated at the batch price.
+rule is ``providers.batching.uses_batch``) is estimated at the batch price. A tool loop
+or conversation is priced for every call it may make (``Agenda.max_calls``) less the
+leading calls a run would replay from the cache, known from the history an earlier run
+recorded (``recorded``, see ``engine.recorded``); a fully replayed one costs nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from llmeval.domain.model import ModelSpec
-from llmeval.engine.plan import WorkItem
+from llmeval.domain.request import CompletionRequest
+from llmeval.engine.plan import Key, WorkItem
+from llmeval.engine.recorded import Recorded
 
 # the judge template's own words around the graded output (rubric, instructions, JSON)
 _JUDGE_FRAMING_TOKENS = 400
@@ -69,8 +74,10 @@ class Coster:
         resolve: Callable[[str], ModelSpec] | None = None,
         default_judge: str | None = None,
         batch: bool = False,  # the run's --batch flag
+        recorded: Mapping[Key, Recorded] | None = None,  # histories of earlier runs
     ) -> None:
         self.batch = batch
+        self.recorded = recorded or {}
         self.cache = cache
         self.resolve = resolve
         self.default_judge = default_judge
@@ -85,12 +92,31 @@ class Coster:
         return self._judges[name]
 
     def is_cached(self, item: WorkItem) -> bool:
+        return self._in_cache(item, item.request())
+
+    def _in_cache(self, item: WorkItem, request: CompletionRequest) -> bool:
         if self.cache is None or item.model.is_local:
             return False
         from llmeval.providers.cache import cache_key
 
         endpoint = item.model.base_url or item.model.provider
-        return bool(self.cache.contains(cache_key(item.request(), endpoint)))
+        return bool(self.cache.contains(cache_key(request, endpoint)))
+
+    def replayed_calls(self, item: WorkItem) -> tuple[int, bool]:
+        """How many of a multi-step item's leading calls a run would answer from the
+        cache, and whether that is all of them (the recorded loop ran to its end)."""
+        found = self.recorded.get(item.key)
+        if found is None or self.cache is None:
+            return 0, False
+        from llmeval.engine.loop import recorded_requests
+
+        requests = recorded_requests(item, found.history)
+        free = 0
+        for request in requests:
+            if not self._in_cache(item, request):
+                break  # after a miss the answers, and so the later requests, may differ
+            free += 1
+        return free, found.complete and bool(requests) and free == len(requests)
 
     def estimate(self, item: WorkItem) -> ItemEstimate:
         from llmeval.providers.tokens import estimate_output_tokens, estimate_tokens
@@ -100,10 +126,15 @@ class Coster:
         if spec.is_local:
             return ItemEstimate(cost_usd=None, judge_cost_usd=judge_cost)
         # a tool loop or conversation makes up to max_calls calls; only its first request
-        # is known before the run, so a cached first call says nothing of the others
+        # is known before the run, the later ones only from an earlier run's history
         calls = item.agenda.max_calls if item.agenda is not None else 1
         if calls == 1 and self.is_cached(item):
             return ItemEstimate(cached=True, judge_cost_usd=judge_cost)
+        if calls > 1:
+            free, replayed = self.replayed_calls(item)
+            if replayed:
+                return ItemEstimate(cached=True, judge_cost_usd=judge_cost)
+            calls = max(1, calls - free)
         tin = estimate_tokens(spec, item.messages) * calls
         tout = estimate_output_tokens(spec, item.params) * calls
         price = self._price(spec)

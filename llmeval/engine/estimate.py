@@ -37,11 +37,19 @@ def estimate_plan(
     from llmeval.config.settings import resolve_model
     from llmeval.engine.costing import Coster
 
+    recorded = {}
+    if cache is not None:  # what earlier runs did in the plan's tool loops and conversations
+        from llmeval.engine.recorded import recorded_histories
+        from llmeval.store.runs import RunStore
+
+        multistep = [i.key for i in plan.items if i.agenda is not None and i.agenda.max_calls > 1]
+        recorded = recorded_histories(RunStore(project.root, project.settings.runs_dir), multistep)
     coster = Coster(
         cache=cache,
         resolve=lambda name: resolve_model(project.settings, name),
         default_judge=project.settings.judge,
         batch=batch,
+        recorded=recorded,
     )
     try:
         for item in plan.items:

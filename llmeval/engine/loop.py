@@ -14,13 +14,17 @@ function, never here), latency over the whole loop, the trajectory (a ``model`` 
 per call, a ``tool`` step per tool run) and the history. ``tool_choice`` forcing a
 call (``required`` or a named tool) applies to a turn's first call only, else the
 model could never answer. Hitting ``max_steps`` is the candidate's own error
-(``max_steps``, not retryable), recorded with everything done up to it.
+(``max_steps``, not retryable), recorded with everything done up to it. A call that
+fails (retries exhausted, a timeout, a target that raised) ends the loop with its
+exception, which carries the transcript made before it (``interrupted``): the runner
+records the error with those steps, their tokens and the cost already paid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,6 +60,42 @@ class Transcript(Completion):
     failure: ErrorInfo | None = None
 
 
+_PARTIAL = "llmeval_partial_transcript"
+
+
+def interrupted(e: BaseException, error: ErrorInfo) -> Transcript | None:
+    """What a loop had done when ``e`` stopped it, as a failed transcript (``error``);
+    None when ``e`` did not come out of a loop or came before its first answer."""
+    partial = getattr(e, _PARTIAL, None)
+    return replace(partial, failure=error) if isinstance(partial, Transcript) else None
+
+
+def step_request(
+    base: CompletionRequest, history: Sequence[Message], *, first: bool
+) -> CompletionRequest:
+    """One call of the loop: the history so far; a ``tool_choice`` forcing a call
+    (``required`` or a named tool) only on a turn's first call."""
+    choice = base.tool_choice
+    if not first and choice is not None and choice.mode in ("required", "tool"):
+        choice = None
+    return replace(base, messages=tuple(history), tool_choice=choice)
+
+
+def recorded_requests(item: WorkItem, history: Sequence[Message]) -> list[CompletionRequest]:
+    """The calls a loop made to end with ``history`` (a journaled result's messages), in
+    order: one per assistant message after the item's own messages. Empty when the
+    history does not start with them (the prompt or the case changed since)."""
+    start = len(item.messages)
+    if tuple(history[:start]) != item.messages:
+        return []
+    base = item.request()
+    return [
+        step_request(base, history[:i], first=i == start or history[i - 1].role == "user")
+        for i in range(max(start, 1), len(history))
+        if history[i].role == "assistant"
+    ]
+
+
 def _clip(text: str) -> str:
     return clip(text, OUTPUT_CLIP)  # the one clipping rule (llmeval.text)
 
@@ -83,17 +123,37 @@ async def converse(
     last = Completion(text="")
     failure: ErrorInfo | None = None
     limit = agenda.max_steps if agenda.toolbox else 1
+
+    def done(last: Completion, failure: ErrorInfo | None = None) -> Transcript:
+        return Transcript(
+            text=last.text,
+            model_id=last.model_id,
+            finish_reason=last.finish_reason,
+            input_tokens=tin,
+            output_tokens=tout,
+            latency_ms=(clock() - start) * 1000.0,
+            cached=cached,
+            cost_usd=cost,
+            tool_calls=tuple(calls),
+            trajectory=tuple(steps),
+            history=tuple(history),
+            turns=tuple(replies) if agenda.turns else (),
+            failure=failure,
+        )
+
     for n, turn in enumerate(agenda.turns or (None,)):
         if turn is not None:
             history.append(turn.message)
         turn_start = clock()
         turn_calls: list[ToolCall] = []
         for step in range(limit):
-            choice = base.tool_choice
-            if step > 0 and choice is not None and choice.mode in ("required", "tool"):
-                choice = None
-            request = replace(base, messages=tuple(history), tool_choice=choice)
-            last = await call(request)
+            request = step_request(base, history, first=step == 0)
+            try:
+                last = await call(request)
+            except Exception as e:
+                if steps:  # the exception travels on (its kind decides); the steps with it
+                    _attach(e, done(last))
+                raise
             c_cost = cost_of(last)
             if c_cost is not None:
                 cost = (cost or 0.0) + c_cost
@@ -144,21 +204,14 @@ async def converse(
         )
         if failure is not None:
             break
-    return Transcript(
-        text=last.text,
-        model_id=last.model_id,
-        finish_reason=last.finish_reason,
-        input_tokens=tin,
-        output_tokens=tout,
-        latency_ms=(clock() - start) * 1000.0,
-        cached=cached,
-        cost_usd=cost,
-        tool_calls=tuple(calls),
-        trajectory=tuple(steps),
-        history=tuple(history),
-        turns=tuple(replies) if agenda.turns else (),
-        failure=failure,
-    )
+    return done(last, failure)
+
+
+def _attach(e: BaseException, partial: Transcript) -> None:
+    # an attribute, not a wrapper: the runner still sees the exception's own type (kind,
+    # auth/quota stops the model, a circuit opening leaves the case not run)
+    with contextlib.suppress(AttributeError):  # a type with __slots__: its steps are lost
+        setattr(e, _PARTIAL, partial)
 
 
 def _attrs(turn: int | None, step: int, c: Completion) -> dict[str, Any]:

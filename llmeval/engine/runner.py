@@ -17,7 +17,7 @@ from llmeval.domain.model import ModelSpec
 from llmeval.domain.record import ERROR, CaseResult, ErrorInfo
 from llmeval.domain.request import Completion, CompletionRequest
 from llmeval.engine.journal import Journal
-from llmeval.engine.loop import Transcript, converse, journal_messages
+from llmeval.engine.loop import Transcript, converse, interrupted, journal_messages
 from llmeval.engine.observer import Observer
 from llmeval.engine.plan import Key, Plan, WorkItem
 from llmeval.engine.scoring import score_item
@@ -228,15 +228,18 @@ class Runner:
             if e.kind in ("auth", "quota"):
                 # every later call would fail the same way: stop this model, resumably
                 self._kill_model(item.model.alias, redact(e.message))
-        except TimeoutError:
+            completion = interrupted(e, error)  # a tool loop's steps before the failure
+        except TimeoutError as e:
             limit = self.options.local_timeout_s or 0
             error = ErrorInfo("timeout", f"no answer within {limit:g} s")
+            completion = interrupted(e, error)
         except asyncio.CancelledError:
             raise
         except Exception as e:
             error = ErrorInfo(
                 "target", redact(f"{type(e).__name__}: {e}"), traceback=user_traceback(e)
             )
+            completion = interrupted(e, error)
         elapsed_ms = (self.clock() - start) * 1000.0
         result = await self._record(item, completion, error, elapsed_ms)
         self.journal.append(result)

@@ -5,8 +5,11 @@ Options (all checked at plan time):
   normalize  strip, lowercase, drop surrounding quotes and trailing punctuation (default true)
   map        {synonym: label}, applied after normalising
   extract    a regex with one group that pulls the label out of a longer output
-The details carry ``{"predicted", "expected"}`` so the run summary can compute suite-level
-accuracy, precision/recall/F1 and the confusion matrix (``analysis.corpus``).
+  max_labels labels the confusion matrix shows (console and report; default 12), the
+             rest summed as "other"
+The details carry ``{"predicted", "expected"}`` (and ``max_labels`` when set) so the run
+summary can compute suite-level accuracy, precision/recall/F1 and the confusion matrix
+(``analysis.corpus``).
 """
 
 from __future__ import annotations
@@ -68,7 +71,10 @@ class LabelRule:
 
 
 def build_rule(spec: AssertionSpec) -> LabelRule:
-    opts = check_options(spec, "labels", "normalize", "map", "extract")
+    opts = check_options(spec, "labels", "normalize", "map", "extract", "max_labels")
+    cap = opts.get("max_labels")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 2):
+        raise ConfigError("option 'max_labels' must be a whole number of at least 2")
     normalize = opts.get("normalize", True)
     if not isinstance(normalize, bool):
         raise ConfigError("option 'normalize' must be true or false")
@@ -131,13 +137,16 @@ def recorded_label(label: str | None) -> str | None:
         return label
     import hashlib
 
+    from llmeval.text import clip
+
     digest = hashlib.sha256(label.encode("utf-8", "replace")).hexdigest()[:8]
-    return f"{label[: MAX_LABEL_CHARS - 20]}… ({len(label):,} chars, #{digest})"
+    return f"{clip(label, MAX_LABEL_CHARS - 30)} #{digest}"  # the one clipping rule
 
 
 @register("classification", description="the output's label equals the expected label")
 def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[ScoreContext], Score]:
     rule = build_rule(spec)
+    cap = spec.options.get("max_labels")
     fixed = spec.value
     if fixed is not None and not isinstance(fixed, str | int):
         raise ConfigError("'classification' value must be the expected label")
@@ -154,7 +163,9 @@ def _classification(spec: AssertionSpec, build: BuildContext) -> Callable[[Score
         ok = full is not None and rule.allowed(full) and full == expected
         # the verdict uses the whole label; what is recorded and shown is bounded
         predicted, shown = recorded_label(full), recorded_label(expected)
-        details = {"predicted": predicted, "expected": shown}
+        details: dict[str, Any] = {"predicted": predicted, "expected": shown}
+        if cap is not None:  # the confusion matrix's label count (analysis.corpus)
+            details["max_labels"] = cap
         if predicted is None:
             reason = f"no label found in the output (expected '{shown}')"
         elif full is not None and not rule.allowed(full):

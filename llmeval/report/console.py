@@ -6,41 +6,22 @@ blocks, by width), ``console_failures`` (why results failed) and ``console_verdi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from llmeval.analysis.corpus import MAX_LABELS, fold_labels
 from llmeval.text import clip, visible
 
-LABEL_CHARS = 32  # one label of a confusion matrix
-MAX_LABELS = 12  # labels a confusion matrix shows; the rest are summed as "other"
+__all__ = ["LABEL_CHARS", "MAX_LABELS", "corpus_tables", "fold_labels"]
 
-
-def fold_labels(
-    labels: Sequence[Any], matrix: Sequence[Sequence[int]], keep: int
-) -> tuple[list[str], list[list[int]]]:
-    """At most ``keep`` labels (the most frequent, expected + predicted) in their order,
-    the others summed into one ``other`` row and column."""
-    names = [str(lab) for lab in labels]
-    rows = [list(r) for r in matrix]
-    if len(names) <= keep:
-        return names, rows
-    n = len(names)
-    weight = [sum(rows[i]) + sum(rows[j][i] for j in range(n)) for i in range(n)]
-    top = sorted(sorted(range(n), key=lambda i: -weight[i])[: max(keep - 1, 1)])
-    slot = {i: k for k, i in enumerate(top)}
-    other = len(top)
-    out = [[0] * (other + 1) for _ in range(other + 1)]
-    for i in range(n):
-        for j in range(n):
-            out[slot.get(i, other)][slot.get(j, other)] += rows[i][j]
-    return [names[i] for i in top] + [f"other ({n - len(top)})"], out
+LABEL_CHARS = 32  # one label of a confusion matrix, clipped with llmeval.text.clip's marker
 
 
 def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list[Any]:
     """Classification metrics and confusion matrices, corpus BLEU/chrF and derived
     metrics, per group.
 
-    A matrix shows at most ``max_labels`` labels (see ``fold_labels``), each clipped."""
+    A matrix shows at most the classification's ``max_labels`` option, else
+    ``max_labels``, labels (see ``fold_labels``), each clipped to ``LABEL_CHARS``."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -56,8 +37,9 @@ def corpus_tables(summary: dict[str, Any], max_labels: int = MAX_LABELS) -> list
         ]
         cls = corpus.get("classification")
         if cls:
+            keep = cls.get("max_labels") or max_labels
             labels, matrix = fold_labels(
-                cls.get("labels") or [], cls.get("confusion_matrix") or [], max_labels
+                cls.get("labels") or [], cls.get("confusion_matrix") or [], keep
             )
             shown = [clip(visible(lab), LABEL_CHARS, count=False) for lab in labels]
             out.append(

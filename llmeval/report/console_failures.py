@@ -2,7 +2,8 @@
 
 A failed case lists each failing (or unscorable) assertion with its reason, up to
 ``PER_CASE`` of them and then ``+N more``; an errored case shows the error's kind and
-message; skipped assertions are named on one dim line. Ids and reasons are never cut:
+message (and, for a tool loop stopped part way, the steps it made before it); skipped
+assertions are named on one dim line. Ids and reasons are never cut:
 a reason wraps (and up to ``REASON_CHARS`` is shown whole), an id stays on its line.
 
 Two layouts, chosen by width: a grid (case id, assertion type, reason side by side) when
@@ -57,6 +58,10 @@ def case_lines(r: CaseResult, per_case: int = PER_CASE) -> tuple[Line, ...]:
     out: list[Line] = []
     if r.error is not None:
         out.append(Line(visible(r.error.kind), reason_text(r.error.message), "yellow"))
+        if r.trajectory and not r.assertions:  # a tool loop stopped part way: what it did
+            n = len(r.trajectory)
+            done = ", ".join(f"{s.type} {s.name}" for s in r.trajectory)
+            out.append(Line("", reason_text(f"{n} step{'s' * (n != 1)} before it: {done}"), "dim"))
     bad = list(r.failing)
     for a in bad[:per_case]:
         turn = f" (turn {a.turn + 1})" if a.turn is not None else ""

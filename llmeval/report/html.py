@@ -243,7 +243,8 @@ def render_html(
             comparison=comparison,
             metrics=(comparison or {}).get("metrics") or [],
             matrix=html_view.matrix(groups),
-            corpus=summary.get("corpus") or html_view.group_metrics(groups),
+            corpus=html_view.bounded_corpus(summary.get("corpus"))
+            or html_view.group_metrics(groups),
             csp=Markup(content_security_policy(js, css)),  # ours: hashes and keywords only
             script=Markup(js),
             style=Markup(css),

@@ -208,6 +208,32 @@ def _list(ident: str, title: str, items: list, filt: str, open_: bool = True) ->
     }
 
 
+REPORT_LABEL_CHARS = 48  # one label of the report's confusion matrix
+
+
+def _bounded_matrix(cls: Mapping[str, Any]) -> dict[str, Any]:
+    """A classification with its confusion matrix folded to its ``max_labels`` (the
+    console's rule, ``analysis.corpus.fold_labels``) and each label clipped with a
+    visible marker (``llmeval.text.clip``)."""
+    keep = cls.get("max_labels")
+    cls = {k: v for k, v in cls.items() if k != "max_labels"}  # a setting, not a figure
+    if not cls.get("confusion_matrix") or not cls.get("labels"):
+        return cls
+    from llmeval.analysis.corpus import MAX_LABELS, fold_labels
+    from llmeval.text import clip
+
+    labels, matrix = fold_labels(cls["labels"], cls["confusion_matrix"], keep or MAX_LABELS)
+    shown = [clip(lab, REPORT_LABEL_CHARS, count=False) for lab in labels]
+    return {**cls, "labels": shown, "confusion_matrix": matrix}
+
+
+def bounded_corpus(corpus: Any) -> Any:
+    """A run-level ``corpus`` mapping (older run.json files), its matrices bounded too."""
+    if not isinstance(corpus, Mapping):
+        return corpus
+    return {k: _bounded_matrix(v) if isinstance(v, Mapping) else v for k, v in corpus.items()}
+
+
 def group_metrics(groups: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The report's suite-level metrics, per suite x model x prompt: corpus BLEU / chrF,
     classification (with its confusion matrix) and the suite's derived metrics."""
@@ -215,7 +241,7 @@ def group_metrics(groups: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
     for g in groups:
         corpus = g.get("corpus") or {}
         row: dict[str, Any] = {k: v for k, v in corpus.items() if k != "classification"}
-        row.update(corpus.get("classification") or {})
+        row.update(_bounded_matrix(corpus.get("classification") or {}))
         row.update({k: "–" if v is None else v for k, v in (g.get("derived") or {}).items()})
         if row:
             out[f"{g.get('suite', '')} [{g.get('model', '')} {g.get('prompt', '')}]"] = row

@@ -4,6 +4,7 @@
 - ``spans``: one neutral span shape, and OpenTelemetry spans -> ``Step``s (pure; the
   GenAI semantic conventions plus a documented fallback mapping).
 - ``otlp``: OTLP/HTTP JSON (``ExportTraceServiceRequest``) -> spans (pure).
+- ``otlp_proto``: OTLP/HTTP protobuf and gzip/deflate bodies -> the same spans.
 - ``capture``: spans of a python target, collected in-process with the OpenTelemetry SDK.
 - ``receiver``: a local OTLP/HTTP receiver for HTTP targets, started only on opt-in.
 

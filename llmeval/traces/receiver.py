@@ -2,9 +2,10 @@
 
 Started on first use by an http model that opts in, on 127.0.0.1 (``otlp_port``, or a
 free port), in a daemon thread; shared by every such model on that port and stopped
-when the last one closes. It accepts ``POST /v1/traces`` with ``Content-Type:
-application/json`` (the OTLP JSON encoding of ``ExportTraceServiceRequest``); protobuf
-is refused with 415 (configure the app's exporter for JSON, or post the JSON itself).
+when the last one closes. It accepts ``POST /v1/traces`` with an
+``ExportTraceServiceRequest`` as ``application/x-protobuf`` (what the standard OTLP/HTTP
+exporters send) or ``application/json`` (the OTLP JSON encoding), optionally
+``Content-Encoding: gzip`` or ``deflate``; other content types get 415.
 
 Only spans of trace ids a request is waiting for are kept: the provider registers the
 trace id it sends in ``traceparent`` before the request, and collects (bounded wait)
@@ -21,9 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from llmeval.traces.otlp import spans_from_otlp_json
+from llmeval.traces.otlp_proto import BodyError, decompress, spans_from_otlp_protobuf
 from llmeval.traces.spans import SpanRecord
 
-MAX_BODY = 32 * 1024 * 1024
+MAX_BODY = 32 * 1024 * 1024  # as sent, and again once decompressed
+_JSON, _PROTOBUF = "application/json", "application/x-protobuf"
 SETTLE_S = 0.05  # after the app's top span arrived: time for stragglers of other batches
 POLL_S = 0.005
 
@@ -46,21 +49,37 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0].rstrip("/") != "/v1/traces":
             self._reply(404, {"error": "only POST /v1/traces"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
         if length <= 0 or length > MAX_BODY:
             self._reply(413 if length > MAX_BODY else 400, {"error": "bad body size"})
             return
         body = self.rfile.read(length)
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            self._reply(415, {"error": "send OTLP JSON (Content-Type: application/json)"})
+        if kind not in (_JSON, _PROTOBUF):
+            self._reply(415, {"error": f"send OTLP as {_PROTOBUF} or {_JSON}"})
             return
         try:
-            doc = json.loads(body)
-        except ValueError:
-            self._reply(400, {"error": "body is not JSON"})
+            body = decompress(body, self.headers.get("Content-Encoding") or "", MAX_BODY)
+            if kind == _PROTOBUF:
+                spans = spans_from_otlp_protobuf(body)
+            else:
+                try:
+                    spans = spans_from_otlp_json(json.loads(body))
+                except ValueError:
+                    raise BodyError("body is not JSON") from None
+        except BodyError as e:
+            self._reply(e.status, {"error": str(e)})
             return
-        self.server.owner.add(spans_from_otlp_json(doc))
+        self.server.owner.add(spans)
+        if kind == _PROTOBUF:  # an empty ExportTraceServiceResponse, in the request's encoding
+            self.send_response(200)
+            self.send_header("Content-Type", _PROTOBUF)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self._reply(200, {"partialSuccess": {}})
 
 

@@ -1,13 +1,15 @@
 """A small HTTP application for the tests, run as its own process: it answers
 ``POST /chat {"message": ..., "otlp": <endpoint>?, "report": bool?}`` with the bundled
-support agent, traced with the real OpenTelemetry SDK, and exports its spans as OTLP/HTTP
-JSON (posted by the exporter below: the SDK's own OTLP exporter speaks protobuf only).
+support agent, traced with the real OpenTelemetry SDK, and exports its spans over
+OTLP/HTTP: as JSON (posted by ``JsonExporter`` below: the SDK's own OTLP exporter speaks
+protobuf only), or, with ENCODING ``protobuf`` / ``protobuf-gzip``, with the standard
+``OTLPSpanExporter`` (``opentelemetry-exporter-otlp-proto-http``) as a real app would.
 
 The W3C ``traceparent`` header llmeval sends is the parent of the agent's spans. The
 endpoint is ``OTEL_EXPORTER_OTLP_ENDPOINT``, or the request's ``otlp`` field (llmeval's
 ``{{ otlp_endpoint }}``). ``GET /stats`` says how many chats it answered.
 
-usage: python otlp_app.py PORT AGENT_FILE
+usage: python otlp_app.py PORT AGENT_FILE [json|protobuf|protobuf-gzip]
 """
 
 from __future__ import annotations
@@ -88,13 +90,23 @@ class JsonExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+def exporter_for(endpoint: str) -> SpanExporter:
+    if ENCODING == "json":
+        return JsonExporter(endpoint)
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    gzip = Compression.Gzip if ENCODING == "protobuf-gzip" else Compression.NoCompression
+    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", compression=gzip)
+
+
 class Router(SpanExporter):
     """One exporter per endpoint: the request's own, else the environment's."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_trace: dict[int, str] = {}
-        self.exporters: dict[str, JsonExporter] = {}
+        self.exporters: dict[str, SpanExporter] = {}
         self.default = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -103,11 +115,13 @@ class Router(SpanExporter):
                 endpoint = self.by_trace.get(s.get_span_context().trace_id, self.default)
             if endpoint:
                 with self.lock:
-                    exporter = self.exporters.setdefault(endpoint, JsonExporter(endpoint))
+                    exporter = self.exporters.get(endpoint) or exporter_for(endpoint)
+                    self.exporters[endpoint] = exporter
                 exporter.export([s])
         return SpanExportResult.SUCCESS
 
 
+ENCODING = sys.argv[3] if len(sys.argv) > 3 else "json"
 ROUTER = Router()
 provider = TracerProvider()
 provider.add_span_processor(SimpleSpanProcessor(ROUTER))

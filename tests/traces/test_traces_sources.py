@@ -138,7 +138,8 @@ async def test_receiver_protocol_and_bounded_collect() -> None:
         other = {"traceId": "12" * 16, "spanId": "34" * 8, "name": "not waited for"}
         doc = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span, other]}]}]}).encode()
         url = r.endpoint + "/v1/traces"
-        assert _post(url, doc, "application/x-protobuf") == 415
+        assert _post(url, doc, "text/plain") == 415
+        assert _post(url, doc, "application/x-protobuf") == 400  # JSON is not a protobuf message
         assert _post(r.endpoint + "/v1/logs", doc, "application/json") == 404
         assert _post(url, b"{not json", "application/json") == 400
         r.expect(trace_id)

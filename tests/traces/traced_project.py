@@ -29,12 +29,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_app(port: int, otlp_endpoint: str | None) -> Iterator[str]:
+def http_app(port: int, otlp_endpoint: str | None, encoding: str = "json") -> Iterator[str]:
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("OTEL_")}
     if otlp_endpoint:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_endpoint
     proc = subprocess.Popen(
-        [sys.executable, str(APP), str(port), str(AGENT)],
+        [sys.executable, str(APP), str(port), str(AGENT), encoding],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
