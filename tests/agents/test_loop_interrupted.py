@@ -95,4 +95,6 @@ def test_an_auth_error_in_turn_two_keeps_turn_one_and_stops_the_model(tmp_path: 
     assert roles == ["user", "assistant", "user"]  # turn 2's message was sent, not answered
     assert "model 'oa' stopped" in proc.stdout + proc.stderr
     # turn 1 was paid: 2 words in, 4 out
-    assert rec["cost_usd"] == pytest.approx(0.01) and "$0.0100 spent" in " ".join(proc.stdout.split())  # the console wraps
+    assert rec["cost_usd"] == pytest.approx(0.01) and "$0.0100 spent" in " ".join(
+        proc.stdout.split()
+    )  # the console wraps
