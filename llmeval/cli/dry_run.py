@@ -88,11 +88,9 @@ def _rows(est: dict[str, Any], plan: Any) -> list[tuple[Any, str, tuple[str, ...
 
 
 def plan_table(est: dict[str, Any], plan: Any) -> Any:
-    from rich import box
-    from rich.table import Table
+    from llmeval.report.console_layout import plain_table
 
-    t = Table(box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1, 0, 0),
-              pad_edge=False, show_edge=False)  # fmt: skip
+    t = plain_table()
     t.add_column("model", no_wrap=True, overflow="fold")
     t.add_column("provider", no_wrap=True, overflow="fold")
     for name in _COLUMNS:

@@ -6,7 +6,6 @@ combined journal and manifest, so a merged run gates exactly as the unsharded ru
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,16 @@ import typer
 
 from llmeval.cli import exits, output
 from llmeval.cli.app import app
+from llmeval.cli.options import (
+    ALLOW_CHANGED_OPT,
+    ALLOW_SKIPPED_OPT,
+    BASELINE_OPT,
+    HTML_OPT,
+    JSON_OPT,
+    JUNIT_OPT,
+    MARKDOWN_OPT,
+    NO_REPORT_OPT,
+)
 from llmeval.cli.project import PROJECT_OPT
 
 
@@ -25,25 +34,14 @@ def merge(
     run_id: str = typer.Option(
         None, "--run-id", metavar="ID", help="Name the merged run (default: timestamp)."
     ),
-    baseline: str = typer.Option(
-        None,
-        "--baseline",
-        metavar="auto|PATH",
-        help="Gate on suites/baselines (auto), a file or a run.",
-    ),
-    allow_changed: bool = typer.Option(
-        False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
-    ),
-    allow_skipped: bool = typer.Option(
-        False,
-        "--allow-skipped",
-        help="Under CI, accept judge assertions skipped for a missing judge or key.",
-    ),
-    junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
-    markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),
-    html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
-    no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
+    baseline: str = BASELINE_OPT,
+    allow_changed: bool = ALLOW_CHANGED_OPT,
+    allow_skipped: bool = ALLOW_SKIPPED_OPT,
+    junit: Path = JUNIT_OPT,
+    markdown: Path = MARKDOWN_OPT,
+    html: Path = HTML_OPT,
+    no_report: bool = NO_REPORT_OPT,
+    as_json: bool = JSON_OPT,
     project_dir: Path = PROJECT_OPT,
 ) -> None:
     """Merge the shards of one run (`llmeval run --shard K/N`) and gate them as one run."""
@@ -94,40 +92,20 @@ def merge_runs(
     verdict, comparison = gate_run(
         project, report, baselines, allow_changed=allow_changed, allow_skipped=allow_skipped
     )
-    from llmeval.cli.run_flow import _write_outputs
+    from llmeval.cli.run_flow import _write_outputs, show_outcome
 
     written = _write_outputs(store, report, verdict, comparison, junit, markdown, html, no_report)
-    code = verdict.exit_code
-    notices = []
-    if merged.missing:
-        notices.append(
-            f"missing shard{'s' if len(merged.missing) > 1 else ''} {', '.join(merged.missing)}: "
-            f"their {merged.not_run} results are not run (run them and merge again)"
+    if merged.missing and not as_json:
+        output.err(
+            f"note: missing shard{'s' if len(merged.missing) > 1 else ''} "
+            f"{', '.join(merged.missing)}: their {merged.not_run} results are not run "
+            "(run them and merge again)"
         )
-    if as_json:
-        from llmeval.cli.run import emit_json
-
-        emit_json(
-            {
-                "run_id": report.run_id,
-                "exit_code": code,
-                "status": report.manifest.get("status"),
-                "verdict": verdict.to_json(),
-                "missing_shards": merged.missing,
-                "counts": report.manifest.get("counts"),
-                "error_kinds": dict(Counter(r.error.kind for r in report.results if r.error)),
-                "summary": report.manifest["summary"],
-                "comparison": report.manifest.get("comparison"),
-                "files": {k: str(v) for k, v in written.items()},
-            }
-        )
-    else:
-        from llmeval.cli.show import print_run
-
-        for note in notices:
-            output.err(f"note: {note}")
-        print_run(report, verdict, report.manifest.get("comparison"), [], written)
-    return code
+    show_outcome(
+        report, verdict, written, as_json=as_json, notices=[],
+        extra={"missing_shards": merged.missing},
+    )  # fmt: skip
+    return int(verdict.exit_code)
 
 
 def _write_merged(

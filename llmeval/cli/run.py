@@ -11,6 +11,16 @@ import typer
 
 from llmeval.cli import exits, output
 from llmeval.cli.app import app
+from llmeval.cli.options import (
+    ALLOW_CHANGED_OPT,
+    ALLOW_SKIPPED_OPT,
+    BASELINE_OPT,
+    HTML_OPT,
+    JSON_OPT,
+    JUNIT_OPT,
+    MARKDOWN_OPT,
+    NO_REPORT_OPT,
+)
 from llmeval.cli.project import PROJECT_OPT, complete_models, complete_suites
 
 
@@ -52,25 +62,14 @@ def run(
     batch: bool = typer.Option(
         False, "--batch", help="Send through the providers' batch APIs (half price, slower)."
     ),
-    baseline: str = typer.Option(
-        None,
-        "--baseline",
-        metavar="auto|PATH",
-        help="Gate on suites/baselines (auto), a file or a run.",
-    ),
-    allow_changed: bool = typer.Option(
-        False, "--allow-changed-judge", help="Compare even if the judge or assertions changed."
-    ),
-    allow_skipped: bool = typer.Option(
-        False,
-        "--allow-skipped",
-        help="Under CI, accept judge assertions skipped for a missing judge or key.",
-    ),
-    junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here."),
-    markdown: Path = typer.Option(None, "--markdown", help="Write a markdown summary here."),
-    html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
-    no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
+    baseline: str = BASELINE_OPT,
+    allow_changed: bool = ALLOW_CHANGED_OPT,
+    allow_skipped: bool = ALLOW_SKIPPED_OPT,
+    junit: Path = JUNIT_OPT,
+    markdown: Path = MARKDOWN_OPT,
+    html: Path = HTML_OPT,
+    no_report: bool = NO_REPORT_OPT,
+    as_json: bool = JSON_OPT,
     filter: str = typer.Option(
         None, "--filter", metavar="REGEX", help="Regex on case id or description."
     ),

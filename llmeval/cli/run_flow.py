@@ -99,16 +99,30 @@ def run(
         project, report, baselines, allow_changed=allow_changed, allow_skipped=allow_skipped
     )
     written = _write_outputs(store, report, verdict, comparison, junit, markdown, html, no_report)
-    code = verdict.exit_code
+    show_outcome(report, verdict, written, as_json=as_json, notices=observer.notices)
+    return int(verdict.exit_code)
+
+
+def show_outcome(
+    report: Any,
+    verdict: Any,
+    written: dict[str, Path],
+    *,
+    as_json: bool,
+    notices: list[str],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """The end of `run` and `merge`: the `--json` object, or the console's summary."""
     if as_json:
         from llmeval.cli.run import emit_json
 
         emit_json(
             {
                 "run_id": report.run_id,
-                "exit_code": code,
+                "exit_code": verdict.exit_code,
                 "status": report.manifest.get("status"),
                 "verdict": verdict.to_json(),
+                **(extra or {}),
                 "counts": report.manifest.get("counts"),
                 "error_kinds": dict(Counter(r.error.kind for r in report.results if r.error)),
                 "summary": report.manifest["summary"],
@@ -119,8 +133,7 @@ def run(
     else:
         from llmeval.cli.show import print_run
 
-        print_run(report, verdict, report.manifest.get("comparison"), observer.notices, written)
-    return code
+        print_run(report, verdict, report.manifest.get("comparison"), notices, written)
 
 
 def _workers(project: Any, cfg: Any, requested: int | None) -> int:

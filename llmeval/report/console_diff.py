@@ -47,17 +47,11 @@ def _p(m: Mapping[str, Any]) -> str:
 
 
 def metrics_table(metrics: Sequence[Mapping[str, Any]]) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table(
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-        show_edge=False,
-    )
+    from llmeval.report.console_layout import plain_table
+
+    t = plain_table()
     for col in ("suite", "model", "prompt", "metric"):
         t.add_column(col, no_wrap=True, overflow="fold")
     for col in ("n", "base", "cand", "Δ [95% CI]", "p (Holm)"):

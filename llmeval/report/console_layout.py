@@ -23,6 +23,21 @@ def fits(renderable: Any, width: int) -> bool:
     return natural_width(renderable) + MARGIN <= width
 
 
+def plain_table() -> Any:
+    """The console's table: a rule under the bold header, no outer edge, and two spaces
+    between columns (the box's blank divider and one of padding)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+        show_edge=False,
+    )
+
+
 def hanging(head: Any, body: Any, indent: int = 0) -> Any:
     """``head body`` where ``body`` wraps under itself (between words), not under ``head``."""
     from rich.padding import Padding

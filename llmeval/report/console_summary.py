@@ -94,8 +94,7 @@ _COMPACT = frozenset({"pass", "fail", "error", "skip", "pass rate [95% CI]", "mi
 
 def _table(summary: Mapping[str, Any], names: frozenset[str] | None = None) -> Any:
     """The ids and the figures named in ``names`` (all when None), one row per group."""
-    from rich import box
-    from rich.table import Table
+    from llmeval.report.console_layout import plain_table
 
     groups = summary["groups"]
     cols = [
@@ -104,14 +103,7 @@ def _table(summary: Mapping[str, Any], names: frozenset[str] | None = None) -> A
         if (names is None or c[0] in names)
         and (c[0] not in _ANY or any(_ANY[c[0]](g) for g in groups))
     ]
-    # two spaces between columns (the box's blank divider and one of padding)
-    t = Table(
-        box=box.SIMPLE_HEAD,
-        header_style="bold",
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-        show_edge=False,
-    )
+    t = plain_table()
     for name in ("suite", "model", "prompt"):
         t.add_column(name, no_wrap=True, overflow="fold")
     for name, just, _, _ in cols:
