@@ -294,7 +294,8 @@ def render_bounded(template: Any, context: dict[str, Any], limits: RenderLimits)
 def metered(limits: RenderLimits) -> Iterator[None]:
     meter = _Meter(limits)
     token = _meter.set(meter)
-    stop = _alarm(meter)
+    # inside ``many_renders`` its one periodic timer watches this render; else arm one
+    stop = _disarmed if _watching else _alarm(meter)
     try:
         yield
     finally:
@@ -303,15 +304,55 @@ def metered(limits: RenderLimits) -> Iterator[None]:
         _meter.reset(token)
 
 
-def _alarm(meter: _Meter) -> Callable[[], None]:
-    """Interrupt the render after its time (plus a margin), if this thread can take
-    signals and a timer is free: wall-clock SIGALRM, else CPU-time SIGPROF (e.g. when
-    pytest-timeout holds SIGALRM). Returns the function that disarms it."""
+def _disarmed() -> None:
+    return None
+
+
+_watching = False  # True while ``many_renders`` has its timer armed
+_WATCH_PERIOD_S = 0.25
+
+
+@contextlib.contextmanager
+def many_renders() -> Iterator[None]:
+    """One timer for a batch of renders (a plan's 1,000s): a periodic tick that stops
+    the current render once it is past its deadline, instead of a signal handler and a
+    timer set and cleared around each render (6 system calls each). Each render still
+    has its own deadline; it may overrun it by up to one period."""
+    global _watching
+    if _watching:
+        yield
+        return
+    slot = _free_timer()
+    if slot is None:
+        yield
+        return
+    signum, timer = slot
+
+    def on_tick(signum: int, frame: Any) -> None:
+        m = _meter.get()
+        if m is not None and m.active and time.monotonic() > m.deadline + _WATCH_PERIOD_S:
+            raise RenderLimitError(f"rendering took longer than {m.limits.timeout_s:g} s")
+
+    previous = signal.signal(signum, on_tick)
+    signal.setitimer(timer, _WATCH_PERIOD_S, _WATCH_PERIOD_S)
+    _watching = True
+    try:
+        yield
+    finally:
+        _watching = False
+        signal.setitimer(timer, 0)
+        signal.signal(signum, previous)
+
+
+def _free_timer() -> tuple[int, int] | None:
+    """A (signal, timer) this thread may use: wall-clock SIGALRM, else CPU-time SIGPROF
+    (e.g. when pytest-timeout holds SIGALRM); None off the main thread or if both are
+    taken."""
     if (
         not hasattr(signal, "setitimer")
         or threading.current_thread() is not threading.main_thread()
     ):
-        return lambda: None
+        return None
     for signum, timer in (
         (signal.SIGALRM, signal.ITIMER_REAL),
         (signal.SIGPROF, signal.ITIMER_PROF),
@@ -320,9 +361,17 @@ def _alarm(meter: _Meter) -> Callable[[], None]:
             0.0,
             0.0,
         ):
-            break
-    else:
-        return lambda: None
+            return signum, timer
+    return None
+
+
+def _alarm(meter: _Meter) -> Callable[[], None]:
+    """Interrupt the render after its time (plus a margin), if a timer is free
+    (``_free_timer``). Returns the function that disarms it."""
+    slot = _free_timer()
+    if slot is None:
+        return _disarmed
+    signum, timer = slot
 
     def on_alarm(signum: int, frame: Any) -> None:
         if meter.active:

@@ -108,18 +108,24 @@ def build_manifest(
         else (previous or {}).get("max_cost_usd"),
         "judge": judge_meta(project, plan),
         "suites": fingerprints(plan),
-        "models": {
-            a: {
-                "provider": s.provider,
-                "model": s.model,
-                "model_id": ",".join(sorted(model_ids.get(a, ()))) or None,
-                "base_url": s.base_url,
-            }
-            for a, s in sorted(plan.models.items())
-        },
+        "models": model_entries(plan, model_ids),
         "prompts": {ref: p.sha for ref, p in sorted(plan.prompts.items())},
         "policies": Policies.build(project.settings.gate, plan.suites).to_json(),
         **({"shard": plan.shard.to_json()} if plan.shard is not None else {}),
+    }
+
+
+def model_entries(plan: Plan, model_ids: dict[str, set[str]]) -> dict[str, Any]:
+    """run.json's ``models``: each alias's provider, model, base_url and the model ids
+    its answers reported (known only once they arrive)."""
+    return {
+        a: {
+            "provider": s.provider,
+            "model": s.model,
+            "model_id": ",".join(sorted(model_ids.get(a, ()))) or None,
+            "base_url": s.base_url,
+        }
+        for a, s in sorted(plan.models.items())
     }
 
 

@@ -22,7 +22,7 @@ from llmeval.domain.model import ModelSpec
 from llmeval.domain.project import Project
 from llmeval.domain.request import Completion
 from llmeval.engine.journal import Journal, compact, read_journal
-from llmeval.engine.manifest import build_manifest, cost_fn, prompt_loader
+from llmeval.engine.manifest import build_manifest, cost_fn, model_entries, prompt_loader
 from llmeval.engine.observer import NullObserver, Observer
 from llmeval.engine.plan import Key, Plan, build_plan
 from llmeval.engine.postpass import PassBudget, compare_groups
@@ -311,9 +311,8 @@ async def _execute_locked(
             model_ids.setdefault(r.model, set()).add(r.model_id)
     finished_keys = {r.key for r in results}
     missing = Counter((k[0], k[2], k[3]) for k in planned_keys - finished_keys)
-    manifest = build_manifest(
-        project, plan, run_id, cfg, previous.get("started_at", started), model_ids, previous
-    )
+    # the start's manifest (git sha, fingerprints: same plan), now with the model ids
+    manifest = {**base_manifest, "models": model_entries(plan, model_ids)}
     manifest.update(
         finished_at=time.time(),
         duration_s=round(time.time() - started, 3),

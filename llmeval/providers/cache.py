@@ -51,6 +51,7 @@ def endpoint_host(spec: ModelSpec) -> str:
     return DEFAULT_HOSTS.get(spec.provider, "local")
 
 
+@functools.lru_cache(maxsize=64)  # one per base_url; parsed once, not per request
 def _host_of(url: str) -> str:
     parts = urlsplit(url if "//" in url else "//" + url)
     host = (parts.hostname or "").lower()

@@ -104,3 +104,36 @@ def test_ordinary_templates_render_as_jinja_renders_them(source: str) -> None:
     plain = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
     want = plain.from_string(source).render(q="hey")
     assert render_messages(_prompt(source), {"q": "hey"})[0].content == want
+
+
+def test_one_timer_for_many_renders_still_stops_each_slow_render() -> None:
+    """``many_renders`` (what the plan wraps round its 1,000s of renders) keeps one
+    periodic timer: a render past its own deadline still stops; the renders before
+    and after it are unaffected; the signal handler and timer are restored after."""
+    import signal
+
+    from llmeval.config.sandbox import many_renders
+
+    small = RenderLimits(timeout_s=0.3)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGALRM, signal.SIGPROF)}
+
+    def timers_now() -> dict[
+        int, tuple[bool, float]
+    ]:  # (armed, interval): pytest-timeout's counts down
+        return {
+            t: (signal.getitimer(t)[0] > 0, signal.getitimer(t)[1])
+            for t in (signal.ITIMER_REAL, signal.ITIMER_PROF)
+        }
+
+    timers = timers_now()
+    with many_renders():
+        armed = [signal.getitimer(t)[1] for t in timers]
+        assert 0.25 in armed  # one periodic timer, not one per render
+        assert render_messages(_prompt("{{ q }}"), {"q": "a"}, small)[0].content == "a"
+        start = time.process_time()
+        with pytest.raises(ConfigError, match=r"longer than 0\.3 s"):
+            render_messages(_prompt(BOMBS["nested range loop"]), {}, small)
+        assert time.process_time() - start < 3.0
+        assert render_messages(_prompt("{{ q }}"), {"q": "b"}, small)[0].content == "b"
+    assert {s: signal.getsignal(s) for s in handlers} == handlers
+    assert timers_now() == timers
