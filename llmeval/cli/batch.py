@@ -46,28 +46,50 @@ def _rows(summaries: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _print(run_id: str, rows: list[dict[str, Any]], note: str | None) -> None:
-    import sys
+_COLUMNS = ("model", "batch", "batch id", "phase", "provider status", "requests", "counts")
 
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    if not rows:
-        con.print(f"run {escape(run_id)} has no batches (it was not run with --batch)")
-        return
-    t = Table(title=f"batches of run {escape(run_id)}", title_justify="left")
-    for col in ("model", "batch", "batch id", "phase", "provider status", "requests", "counts"):
-        t.add_column(col, justify="right" if col == "requests" else "left")
+def _cells(r: dict[str, Any]) -> tuple[str, ...]:
+    counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v) or "-"
+    status = (r["status"] or "-") + (" (cancel asked)" if r["cancel_requested"] else "")
+    return (
+        r["model"], r["name"], r["batch_id"] or "-", r["phase"], status, str(r["requests"]),
+        counts,
+    )  # fmt: skip
+
+
+def batch_view(run_id: str, rows: list[dict[str, Any]], width: int) -> Any:
+    """A table when it fits ``width``, else one block per batch: ids are never cut."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from llmeval.report.console_layout import fits, hanging, plain_table
+
+    title = Text(f"batches of run {run_id}", style="bold")
+    table = plain_table()
+    for col in _COLUMNS:
+        table.add_column(col, justify="right" if col == "requests" else "left", no_wrap=True)
     for r in rows:
-        counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v) or "-"
-        status = (r["status"] or "-") + (" (cancel asked)" if r["cancel_requested"] else "")
-        t.add_row(
-            escape(r["model"]), r["name"], escape(r["batch_id"] or "-"), r["phase"],
-            escape(status), str(r["requests"]), escape(counts),
-        )  # fmt: skip
-    con.print(t)
+        table.add_row(*(Text(c) for c in _cells(r)))
+    if fits(table, width):
+        return Group(title, table)
+    blocks: list[Any] = [title]
+    for r in rows:
+        cells = _cells(r)
+        blocks.append(Text(f"{cells[0]}  {cells[1]}", style="bold"))
+        for name, value in zip(_COLUMNS[2:], cells[2:], strict=True):
+            blocks.append(hanging(Text(f"{name}:"), Text(value), indent=2))
+    return Group(*blocks)
+
+
+def _print(run_id: str, rows: list[dict[str, Any]], note: str | None) -> None:
+    from rich.text import Text
+
+    con = output.console()  # the one width rule ($COLUMNS, the terminal, or piped)
+    if not rows:
+        con.print(Text(f"run {run_id} has no batches (it was not run with --batch)"))
+        return
+    con.print(batch_view(run_id, rows, con.width))
     if note:
         output.err(note)
 

@@ -62,7 +62,6 @@ class ProgressObserver:
         self.done = already_done
         self._start = time.monotonic()
         if self.interactive:
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -73,6 +72,8 @@ class ProgressObserver:
             )
             from rich.table import Column
 
+            from llmeval.cli import output
+
             self._progress = Progress(
                 TextColumn("[bold]llmeval[/]"),
                 BarColumn(),
@@ -82,7 +83,7 @@ class ProgressObserver:
                 TextColumn("{task.fields[status]}", table_column=Column(overflow="fold")),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
-                console=Console(stderr=True),
+                console=output.console(stderr=True),
                 transient=False,
                 refresh_per_second=8,
             )

@@ -4,12 +4,13 @@ APIs: answers, judge calls, price, cache, per-request failures, expiry, status, 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from batch_project import PRICE, cli, journal, make, manifest, model, run_dir, start
+from batch_project import PRICE, argv, cli, env, journal, make, manifest, model, run_dir, start
 from fakeserver import FakeLLMServer
 
 from llmeval.providers.batch import summarize
@@ -71,6 +72,14 @@ def test_batch_run_generations_and_judge_at_the_batch_price(
     assert all(r["batch_id"] and r["status"] in ("completed", "ended") for r in rows)
     table = cli(root, "batch", "status", "r")
     assert table.returncode == 0 and rows[0]["batch_id"] in table.stdout
+    # a narrow terminal: one block per batch, every id whole, no line over the width
+    narrow = subprocess.run(
+        argv("batch", "status", "r"), cwd=root, env={**env(), "COLUMNS": "50"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert narrow.returncode == 0, narrow.stderr
+    assert all(r["batch_id"] in narrow.stdout for r in rows)
+    assert max(len(ln) for ln in narrow.stdout.splitlines()) <= 50
 
     # answers entered the cache like any answer: a live run of the same plan is free
     again = cli(root, "run", "-m", "m", "--run-id", "live", "--json", "--no-report")
