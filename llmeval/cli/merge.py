@@ -95,6 +95,16 @@ def merge_runs(
     from llmeval.cli.run_flow import _write_outputs, show_outcome
 
     written = _write_outputs(store, report, verdict, comparison, junit, markdown, html, no_report)
+    for s in shards if not as_json else ():
+        if s.unreadable:  # e.g. an artifact cut short or edited: say so, never silently
+            lines = ", ".join(map(str, s.unreadable[:5])) + (
+                ", ..." if len(s.unreadable) > 5 else ""
+            )
+            output.err(
+                f"note: {s.run_dir / 'results.jsonl'}: {len(s.unreadable)} unreadable "
+                f"line{'s' if len(s.unreadable) > 1 else ''} ({lines}) skipped: their results "
+                "count as not run"
+            )
     if merged.missing and not as_json:
         output.err(
             f"note: missing shard{'s' if len(merged.missing) > 1 else ''} "

@@ -54,11 +54,14 @@ class Journal:
         self.close()
 
 
-def iter_journal(path: Path) -> Iterator[CaseResult]:
+def iter_journal(path: Path, unreadable: list[int] | None = None) -> Iterator[CaseResult]:
+    """The journal's results in order. A line that is not a result (a torn or edited
+    file) is skipped -- its result counts as not run -- and its 1-based number added
+    to ``unreadable`` when given; the partial last line of a killed run is not counted."""
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
             if not line.endswith("\n"):
                 break  # partial last line of a killed run
             line = line.strip()
@@ -66,17 +69,18 @@ def iter_journal(path: Path) -> Iterator[CaseResult]:
                 continue
             try:
                 yield CaseResult.from_json(json.loads(line))
-            except (ValueError, KeyError, TypeError):
-                continue
+            except (ValueError, KeyError, TypeError, AttributeError):
+                if unreadable is not None:
+                    unreadable.append(n)
 
 
-def read_journal(path: Path) -> list[CaseResult]:
+def read_journal(path: Path, unreadable: list[int] | None = None) -> list[CaseResult]:
     """Every result, the last one winning when a key repeats, with the comparison
     pass's verdicts (``comparisons.jsonl`` beside it) applied: the one reader."""
     from llmeval.store.comparisons import overlay
 
     latest: dict[tuple[str, str, str, str, int], CaseResult] = {}
-    for r in iter_journal(path):
+    for r in iter_journal(path, unreadable):
         latest[r.key] = r
     return overlay(list(latest.values()), path.parent)
 

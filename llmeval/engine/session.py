@@ -247,7 +247,14 @@ async def _execute_locked(
 
     services = make_services(project, factory, cost)
     journal = Journal(run_dir / "results.jsonl")
-    done_results = read_journal(journal.path)
+    unreadable: list[int] = []
+    done_results = read_journal(journal.path, unreadable)
+    if unreadable:  # an edited or damaged journal: those results run again, said aloud
+        observer.on_notice(
+            f"{journal.path}: {len(unreadable)} unreadable line"
+            f"{'s' if len(unreadable) > 1 else ''} (first: line {unreadable[0]}) skipped;"
+            " their results run again"
+        )
     # errored results are retried on resume: the cache makes any paid answer free to reuse
     done: set[Key] = {r.key for r in done_results if r.key in planned_keys and r.status != "error"}
     outside = {i.key for i in plan.items} - planned_keys  # added to the suites since the start

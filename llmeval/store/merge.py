@@ -36,6 +36,7 @@ class ShardRun:
     info: ShardInfo
     results: list[CaseResult]
     planned: set[tuple[str, str, str, str, int]]  # its plan.json (what it set out to run)
+    unreadable: list[int] = field(default_factory=list)  # journal lines that are not results
 
 
 @dataclass
@@ -91,11 +92,12 @@ def load_shard(run_dir: Path) -> ShardRun:
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"{run_dir / MANIFEST}: unreadable shard record") from None
     planned = RunStore(run_dir.parent).read_plan(run_dir)
-    results = read_journal(run_dir / JOURNAL)
+    unreadable: list[int] = []
+    results = read_journal(run_dir / JOURNAL, unreadable)
     if planned is not None:  # as a run reads itself: only what it planned
         results = [r for r in results if r.key in planned]
-        return ShardRun(run_dir, manifest, info, results, planned)
-    return ShardRun(run_dir, manifest, info, results, {r.key for r in results})
+        return ShardRun(run_dir, manifest, info, results, planned, unreadable)
+    return ShardRun(run_dir, manifest, info, results, {r.key for r in results}, unreadable)
 
 
 def load_shards(paths: list[Path]) -> list[ShardRun]:

@@ -5,6 +5,7 @@ had finished requested again."""
 from __future__ import annotations
 
 import collections
+import json
 import signal
 import time
 
@@ -144,3 +145,25 @@ def test_max_cost_does_not_count_cached_answers(server, tmp_path) -> None:
     again = project.run("run", "--max-cost", "0.000001", "--no-report")
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(server.requests) == before
+
+
+def test_resume_of_a_damaged_journal_says_so_and_runs_those_cases_again(server, tmp_path) -> None:
+    """A journal line that is not a result (edited, or damaged on disk) is not silently
+    dropped: the resume names the file and line, and runs that case again (a cache hit,
+    so it is not paid twice)."""
+    project = _project(server, tmp_path, n=6)
+    first = project.run("run", "--run-id", "dj", "--no-report")
+    assert first.returncode == 0, first.stdout + first.stderr
+    path = project.run_dir("dj") / "results.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lost = json.loads(lines[2])["case_id"]
+    lines[2] = '{"run_id": "dj", "case_id": ' + "\n"  # cut mid-record
+    path.write_text("".join(lines), encoding="utf-8")
+    sent = len(server.requests)
+    out = project.run("run", "--resume", "dj", "--no-report")
+    assert out.returncode == 0, out.stdout + out.stderr
+    said = " ".join((out.stdout + out.stderr).split())
+    assert f"{path}: 1 unreadable line (first: line 3) skipped; their results run again" in said
+    again = [ln for ln in project.journal("dj") if ln.get("case_id") == lost]
+    assert len(again) == 1 and again[0]["cached"] is True
+    assert len(server.requests) == sent  # the answer came from the cache

@@ -116,6 +116,24 @@ def test_missing_shard_makes_the_merge_incomplete_and_names_it(proj: Path, tmp_p
     assert human.returncode == 3 and "missing shard 2/3" in human.stderr
 
 
+def test_a_damaged_shard_journal_is_named_and_its_lines_count_as_not_run(
+    proj: Path, tmp_path: Path
+):
+    """An artifact cut short or edited: lines that are not results (bad JSON, a JSON
+    array, a record without its fields, bytes that are not UTF-8) are skipped and
+    named with their file and line numbers; those results are not run (exit 3)."""
+    artifacts = _as_artifacts(proj, tmp_path, (1, 2, 3))
+    damaged = artifacts / "llmeval-shard-2" / "s2" / "results.jsonl"
+    lines = damaged.read_bytes().splitlines(keepends=True)
+    lines[0:4] = [b'{"run_id": "s2", "suite"\n', b"[1, 2]\n", b'{"nope": 1}\n', b"\xff\xfe\n"]
+    damaged.write_bytes(b"".join(lines))
+    out = llmeval("merge", str(artifacts), "--run-id", "damaged", cwd=proj)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert f"{damaged}: 4 unreadable lines (1, 2, 3, 4) skipped" in " ".join(out.stderr.split())
+    data = json.loads(llmeval("merge", str(artifacts), "--run-id", "d2", "--json", cwd=proj).stdout)
+    assert data["counts"]["not_run"] == 4 and data["counts"]["finished"] == 116
+
+
 def test_merge_refuses_shards_of_another_plan_duplicates_and_plain_runs(proj: Path, tmp_path: Path):
     other = tmp_path / "other"
     shutil.copytree(proj, other, ignore=shutil.ignore_patterns(".llmeval", "reports"))
