@@ -228,6 +228,37 @@ def _results_of(entry: Mapping[str, Any], suite: str, run_id: str) -> list[CaseR
     return out
 
 
+# samples of one case a baseline may hold (-k repeats): a bound, so a damaged count
+# cannot make the reader build a billion results
+MAX_SAMPLES = 10_000
+
+
+def _number_or_none(x: Any) -> bool:
+    return x is None or (isinstance(x, int | float) and not isinstance(x, bool))
+
+
+def _checked_entry(entry: Any) -> Mapping[str, Any]:
+    """``entry`` if it has the shape ``baseline_document`` writes; else ValueError."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"an object is expected, not {type(entry).__name__}")
+    for k in ("case_id", "model", "prompt"):
+        if not isinstance(entry.get(k), str):
+            raise ValueError(f"'{k}' should be a string")
+    if not _number_or_none(entry.get("score")):
+        raise ValueError("'score' should be a number")
+    counts = entry.get("counts") or {}
+    if not isinstance(counts, dict) or not all(
+        type(v) is int and 0 <= v <= MAX_SAMPLES for v in counts.values()
+    ):
+        raise ValueError(f"'counts' should map statuses to whole numbers up to {MAX_SAMPLES:,}")
+    for a in entry.get("assertions") or ():
+        if not isinstance(a, dict) or not _number_or_none(a.get("score")):
+            raise ValueError("each of 'assertions' should be an object with a numeric 'score'")
+    if not isinstance(entry.get("output"), str | None):
+        raise ValueError("'output' should be a string")
+    return entry
+
+
 def load_baseline(path: Path) -> tuple[list[CaseResult], dict[str, Any]]:
     """Read a baseline file: (results, meta shaped like a run manifest)."""
     try:
@@ -236,10 +267,24 @@ def load_baseline(path: Path) -> tuple[list[CaseResult], dict[str, Any]]:
         raise UsageError(f"cannot read baseline {path}: {e}") from e
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or "entries" not in doc:
         raise UsageError(f"{path} is not an llmeval baseline (format {FORMAT})")
-    suite = doc["suite"]
-    fp = doc.get("fingerprint") or {}
-    source = doc.get("source_run") or ""
-    results = [r for e in doc["entries"] for r in _results_of(e, suite, source)]
+    suite, entries = doc.get("suite"), doc["entries"]
+    if not isinstance(suite, str) or not isinstance(entries, list):
+        raise UsageError(f"{path} is not an llmeval baseline: 'suite' or 'entries' is malformed")
+    raw_fp, raw_source = doc.get("fingerprint"), doc.get("source_run")
+    fp: dict[str, Any] = raw_fp if isinstance(raw_fp, dict) else {}
+    source = raw_source if isinstance(raw_source, str) else ""
+    results = []
+    for n, entry in enumerate(entries, 1):
+        # a hand-edited or damaged file: a clear error naming the entry, never a crash
+        # or an entry silently ignored (its case would read as new)
+        try:
+            results += _results_of(_checked_entry(entry), suite, source)
+        except (AttributeError, KeyError, TypeError, ValueError) as err:
+            case = f" (case {entry.get('case_id')!r})" if isinstance(entry, dict) else ""
+            raise UsageError(
+                f"{path}: entry {n}{case} is not a baseline entry: {err}; "
+                "save it again with `llmeval baseline save`"
+            ) from None
     meta: dict[str, Any] = {
         "run_id": source,
         "label": f"baseline {suite}" + (f" (from {source})" if source else ""),

@@ -140,3 +140,35 @@ def test_missing_suite_and_bad_files(tmp_path, mk):
     bad.write_text('{"entries": []}')
     with pytest.raises(UsageError, match="not an llmeval baseline"):
         load_baseline(bad)
+
+
+DAMAGE = {
+    "entry not an object": (lambda d: d["entries"].__setitem__(0, [1]), "an object is expected"),
+    "no case id": (lambda d: d["entries"][0].pop("case_id"), "'case_id' should be a string"),
+    "score a word": (lambda d: d["entries"][0].__setitem__("score", "high"), "'score'"),
+    "count a word": (lambda d: d["entries"][0].__setitem__("counts", {"pass": "many"}), "counts"),
+    "a billion samples": (
+        lambda d: d["entries"][0].__setitem__("counts", {"pass": 10**9}),
+        "up to 10,000",
+    ),
+    "assertion a number": (lambda d: d["entries"][0].__setitem__("assertions", [5]), "assertions"),
+    "output a list": (lambda d: d["entries"][0].__setitem__("output", ["x"]), "'output'"),
+    "entries a string": (lambda d: d.__setitem__("entries", "x"), "malformed"),
+    "suite a number": (lambda d: d.__setitem__("suite", 5), "malformed"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE), ids=list(DAMAGE))
+def test_a_damaged_baseline_is_a_usage_error_naming_the_entry(tmp_path, mk, damage):
+    """A hand-edited or damaged baseline: one clear error (exit 4) naming the file and
+    the entry, never an internal error and never an entry silently ignored."""
+    path = save_baseline(_results(mk), META, "faq", tmp_path)
+    doc = json.loads(path.read_text())
+    change, said = DAMAGE[damage]
+    change(doc)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(UsageError) as e:
+        load_baseline(path)
+    assert str(path) in str(e.value) and said in str(e.value) and "\n" not in str(e.value)
+    if damage not in ("entries a string", "suite a number"):
+        assert "entry 1" in str(e.value)
