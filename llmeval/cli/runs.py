@@ -43,8 +43,9 @@ def report(
 def runs(project_dir: Path = PROJECT_OPT, limit: int = typer.Option(20, "--limit", "-n")) -> None:
     """Recent runs, newest last."""
     with output.errors_to_exit():
-        import json
         import time
+
+        from llmeval.errors import UsageError
 
         store = project_store(project_dir).runs
         if not store.list_runs():
@@ -52,8 +53,11 @@ def runs(project_dir: Path = PROJECT_OPT, limit: int = typer.Option(20, "--limit
             return
         rows = []
         for run_id in store.list_runs():
-            meta_path = store.manifest_path(run_id)
-            meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+            try:
+                meta = store.read_manifest(run_id)
+            except UsageError as e:  # one damaged run.json does not hide the others
+                output.err(f"note: {e}")
+                meta = {}
             rows.append((meta.get("started_at") or 0, run_id, meta))
         rows.sort()  # by start time, not by name: --run-id names sort anywhere
         for _, run_id, meta in rows[-limit:]:

@@ -78,10 +78,7 @@ def find_runs(refs: list[str], store: RunStore) -> list[Path]:
 
 
 def load_shard(run_dir: Path) -> ShardRun:
-    try:
-        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise UsageError(f"{run_dir / MANIFEST}: unreadable run manifest: {e}") from None
+    manifest = RunStore(run_dir.parent).read_manifest_at(run_dir)
     raw = manifest.get("shard")
     if not isinstance(raw, dict):
         raise UsageError(

@@ -7,7 +7,6 @@ a run (id, unique prefix, ``latest``, or a run folder), a baseline file, or ``au
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from llmeval.domain.project import Settings
 from llmeval.domain.record import CaseResult
 from llmeval.errors import UsageError
-from llmeval.store.runs import JOURNAL, MANIFEST, RunStore
+from llmeval.store.runs import JOURNAL, RunStore
 
 
 @dataclass
@@ -55,13 +54,7 @@ class ProjectStore:
         from llmeval.engine.journal import read_journal
 
         run_dir = self.runs.resolve(ref)
-        meta: dict[str, Any] = {"run_id": run_dir.name}
-        path = run_dir / MANIFEST
-        if path.exists():
-            try:
-                meta = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError as e:
-                raise UsageError(f"{path}: unreadable run manifest: {e}") from None
+        meta = self.runs.read_manifest_at(run_dir) or {"run_id": run_dir.name}
         results = read_journal(run_dir / JOURNAL)
         if "summary" not in meta:  # killed before its end: summarise what finished
             from llmeval.analysis.summarize import summarize

@@ -79,6 +79,51 @@ def git_sha(root: Path) -> str | None:
     return sha if out.returncode == 0 and sha else None
 
 
+# run.json's fields and their JSON types (None is always allowed): a manifest from
+# elsewhere (a CI artifact, a hand edit) is checked once, here, not at each reader
+_MANIFEST_TYPES: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(("run_id", "status", "cache_mode", "llmeval_version", "python"), str),
+    **dict.fromkeys(("git_sha", "config_sha", "label", "baseline"), str),
+    **dict.fromkeys(("started_at", "finished_at", "duration_s", "spent_usd"), (int, float)),
+    "max_cost_usd": (int, float),
+    **dict.fromkeys(("batch", "resumed_from"), bool),
+    **dict.fromkeys(
+        ("selection", "judge", "suites", "models", "prompts", "policies", "shard", "counts"), dict
+    ),
+    **dict.fromkeys(("stopped_models", "cache", "summary", "comparison", "verdict"), dict),
+    "merged_from": dict,
+}
+
+
+def _typed(value: Any, kind: type | tuple[type, ...]) -> bool:
+    if kind is bool:
+        return type(value) is bool
+    return not isinstance(value, bool) and isinstance(value, kind)  # True is not a number
+
+
+def checked_manifest(doc: Any, path: Path) -> dict[str, Any]:
+    """``doc`` if it is shaped like a run.json; else a UsageError naming the field."""
+    if not isinstance(doc, dict):
+        raise UsageError(f"{path}: not a run manifest (a JSON object is expected)")
+    for key, kind in _MANIFEST_TYPES.items():
+        value = doc.get(key)
+        if value is not None and not _typed(value, kind):
+            raise UsageError(f"{path}: not a run manifest: '{key}' has the wrong type")
+    summary = doc.get("summary") or {}
+    nested = {
+        "suites": (doc.get("suites") or {}).values(),
+        "models": (doc.get("models") or {}).values(),
+        "summary": summary.get("groups") or (),
+        "summary totals": [summary.get("totals") or {}],
+    }
+    for key, values in nested.items():
+        if not isinstance(values, list | type({}.values())) or not all(
+            isinstance(v, dict) for v in values
+        ):
+            raise UsageError(f"{path}: not a run manifest: '{key}' has the wrong type")
+    return doc
+
+
 class RunStore:
     def __init__(self, root: Path, runs_dir: str = ".llmeval/runs") -> None:
         self.root = root
@@ -100,13 +145,7 @@ class RunStore:
         return self.run_dir(run_id) / MANIFEST
 
     def read_manifest(self, run_id: str) -> dict[str, Any]:
-        path = self.manifest_path(run_id)
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-        except FileNotFoundError:
-            return {}
-        except ValueError as e:
-            raise UsageError(f"{path}: unreadable run manifest: {e}") from None
+        return self.read_manifest_at(self.run_dir(run_id))
 
     def write_manifest(self, run_id: str, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path(run_id), manifest)
@@ -114,11 +153,12 @@ class RunStore:
     def read_manifest_at(self, run_dir: Path) -> dict[str, Any]:
         path = run_dir / MANIFEST
         try:
-            return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+            doc = json.loads(path.read_text(encoding="utf-8", errors="replace"))
         except FileNotFoundError:
             return {}
         except ValueError as e:
             raise UsageError(f"{path}: unreadable run manifest: {e}") from None
+        return checked_manifest(doc, path)
 
     def write_manifest_at(self, run_dir: Path, manifest: dict[str, Any]) -> None:
         write_json(run_dir / MANIFEST, manifest)
