@@ -91,13 +91,13 @@ def read(run_dir: Path) -> dict[Key, Verdict]:
     out: dict[Key, Verdict] = {}
     if not path.exists():
         return out
-    with open(path, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if not line.endswith("\n") or not line.strip():
                 continue  # the partial last line of a killed writer
             try:
                 v = Verdict.from_json(json.loads(line))
-            except (ValueError, KeyError, TypeError, IndexError):
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 continue
             out[v.key] = v
     return out

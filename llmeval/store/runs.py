@@ -167,12 +167,18 @@ class RunStore:
         """The keys a run planned at its start (None for runs made before plans were kept)."""
         path = run_dir / PLAN
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
         except FileNotFoundError:
             return None
         except ValueError as e:
             raise UsageError(f"{path}: unreadable run plan: {e}") from None
-        return {(s, c, m, p, int(r)) for s, c, m, p, r in data["keys"]}
+        try:
+            keys = {(s, c, m, p, int(r)) for s, c, m, p, r in data["keys"]}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UsageError(f"{path}: not a run plan (its 'keys' are malformed)") from None
+        if not all(isinstance(x, str) for k in keys for x in k[:4]):
+            raise UsageError(f"{path}: not a run plan (its 'keys' are malformed)")
+        return keys
 
     def write_plan(self, run_dir: Path, keys: set[tuple[str, str, str, str, int]]) -> None:
         # compact, one key per line: written once per run, before its first call

@@ -44,6 +44,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+PLAN_DAMAGE = {
+    "plan not an object": "[1]",
+    "plan keys a number": '{"keys": 5}',
+    "plan key too short": '{"keys": [["s", "c"]]}',
+    "plan key of numbers": '{"keys": [[1, 2, 3, 4, 5]]}',
+}
+
+
 @pytest.mark.parametrize("damage", list(DAMAGE), ids=list(DAMAGE))
 def test_every_reader_of_a_damaged_run_json_says_which_file(
     project: Path, tmp_path: Path, damage: str
@@ -64,6 +72,20 @@ def test_every_reader_of_a_damaged_run_json_says_which_file(
         assert out.returncode == 4, (args, said)
         assert "internal error" not in said and "Traceback" not in said, (args, said)
         assert str(bad) in "".join(out.stderr.split()), (args, said)  # wrapped: rejoin
+
+
+@pytest.mark.parametrize("damage", list(PLAN_DAMAGE), ids=list(PLAN_DAMAGE))
+def test_resuming_with_a_damaged_plan_json_says_which_file(project: Path, damage: str) -> None:
+    runs = project / ".llmeval" / "runs"
+    shutil.copytree(runs / "other", runs / "planbad")
+    try:
+        (runs / "planbad" / "plan.json").write_text(PLAN_DAMAGE[damage])
+        out = llmeval(project, "run", "--resume", "planbad", "--no-report")
+        said = out.stdout + out.stderr
+        assert out.returncode == 4, said
+        assert "internal error" not in said and "plan.json" in said, said
+    finally:
+        shutil.rmtree(runs / "planbad")
 
 
 def test_runs_lists_the_others_when_one_run_json_is_damaged(project: Path) -> None:
