@@ -60,15 +60,14 @@ def iter_journal(path: Path, unreadable: list[int] | None = None) -> Iterator[Ca
     to ``unreadable`` when given; the partial last line of a killed run is not counted."""
     if not path.exists():
         return
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.endswith("\n"):
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
                 break  # partial last line of a killed run
-            line = line.strip()
-            if not line:
+            if not raw.strip():
                 continue
-            try:
-                yield CaseResult.from_json(json.loads(line))
+            try:  # bytes that are not UTF-8 make the line unreadable, not the journal
+                yield CaseResult.from_json(json.loads(raw.decode("utf-8")))
             except (ValueError, KeyError, TypeError, AttributeError):
                 if unreadable is not None:
                     unreadable.append(n)

@@ -91,12 +91,12 @@ def read(run_dir: Path) -> dict[Key, Verdict]:
     out: dict[Key, Verdict] = {}
     if not path.exists():
         return out
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, "rb") as fh:
         for line in fh:
-            if not line.endswith("\n") or not line.strip():
+            if not line.endswith(b"\n") or not line.strip():
                 continue  # the partial last line of a killed writer
             try:
-                v = Verdict.from_json(json.loads(line))
+                v = Verdict.from_json(json.loads(line.decode("utf-8")))
             except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 continue
             out[v.key] = v

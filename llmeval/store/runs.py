@@ -110,16 +110,15 @@ def checked_manifest(doc: Any, path: Path) -> dict[str, Any]:
         if value is not None and not _typed(value, kind):
             raise UsageError(f"{path}: not a run manifest: '{key}' has the wrong type")
     summary = doc.get("summary") or {}
+    groups = summary.get("groups") or []
     nested = {
-        "suites": (doc.get("suites") or {}).values(),
-        "models": (doc.get("models") or {}).values(),
-        "summary": summary.get("groups") or (),
+        "suites": list((doc.get("suites") or {}).values()),
+        "models": list((doc.get("models") or {}).values()),
+        "summary": groups if isinstance(groups, list) else [None],
         "summary totals": [summary.get("totals") or {}],
     }
     for key, values in nested.items():
-        if not isinstance(values, list | type({}.values())) or not all(
-            isinstance(v, dict) for v in values
-        ):
+        if not all(isinstance(v, dict) for v in values):
             raise UsageError(f"{path}: not a run manifest: '{key}' has the wrong type")
     return doc
 
@@ -153,7 +152,7 @@ class RunStore:
     def read_manifest_at(self, run_dir: Path) -> dict[str, Any]:
         path = run_dir / MANIFEST
         try:
-            doc = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+            doc = json.loads(path.read_text(encoding="utf-8"))  # bad UTF-8: a ValueError
         except FileNotFoundError:
             return {}
         except ValueError as e:
@@ -167,7 +166,7 @@ class RunStore:
         """The keys a run planned at its start (None for runs made before plans were kept)."""
         path = run_dir / PLAN
         try:
-            data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+            data = json.loads(path.read_text(encoding="utf-8"))  # bad UTF-8: a ValueError
         except FileNotFoundError:
             return None
         except ValueError as e:

@@ -63,3 +63,45 @@ async def test_status_and_cancel_by_run_folder(fake_server: FakeLLMServer, tmp_p
     assert s.cancel_requested and s.remote_status == "cancelling"
     (s,) = await refresh_status(run_dir, {"oa": oa})
     assert s.phase == "ended" and s.remote_status == "cancelled"
+
+
+async def test_a_damaged_batch_record_stops_with_its_file_named(
+    fake_server: FakeLLMServer, tmp_path: Path
+) -> None:
+    """A batch record is what keeps a batch from being sent twice: a damaged one is
+    refused (UsageError, exit 4, naming the file), never guessed at; so is a damaged
+    line of the collected results."""
+    import json
+    from dataclasses import replace
+
+    import pytest
+
+    from llmeval.errors import UsageError
+
+    oa = replace(model("openai", fake_server.openai_base_url), alias="oa")
+    run_dir = tmp_path / "run"
+    cache = ResponseCache(tmp_path / "cache")
+    await run_batches(run_dir, {"oa": (oa, requests(oa, 3))}, cache=cache, poll_s=0.01)
+    cache.close()
+    (record,) = (run_dir / "batches" / "oa").glob("openai-*[0-9].json")
+    good = record.read_text()
+    for damage in ("[1]", '{"api": "openai"}', "nope{", None, "keys", "phase", "seq"):
+        doc = json.loads(good)
+        if damage in ("keys", "phase", "seq"):
+            doc[damage] = {"keys": [1], "phase": "flying", "seq": True}[damage]
+            record.write_text(json.dumps(doc))
+        elif damage is None:
+            record.write_bytes(b"\xff\xfe")
+        else:
+            record.write_text(damage)
+        with pytest.raises(UsageError) as e:
+            batch_status(run_dir)
+        assert str(record) in str(e.value) and "damaged batch record" in str(e.value)
+    record.write_text(good)
+    (results,) = (run_dir / "batches" / "oa").glob("*.results.jsonl")
+    lines = results.read_text().splitlines()
+    results.write_text("\n".join([lines[0], "[1]", *lines[2:]]) + "\n")
+    from llmeval.providers.batch.results import read_outcomes
+
+    with pytest.raises(UsageError, match=f"{results}:2: damaged batch result line"):
+        read_outcomes(results)

@@ -159,8 +159,17 @@ def read_outcomes(path: Path) -> dict[str, Outcome]:
     if not path.exists():
         return {}
     out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            o = Outcome.from_json(json.loads(line))
+    for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if raw.strip():
+            try:  # written whole (atomically): a bad line is damage, not a torn write
+                o = Outcome.from_json(json.loads(raw.decode("utf-8")))
+                if not isinstance(
+                    o.completion.cost_usd if o.completion else None, int | float | None
+                ):
+                    raise TypeError("cost_usd")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                from llmeval.errors import UsageError
+
+                raise UsageError(f"{path}:{n}: damaged batch result line") from None
             out[o.key] = o
     return out

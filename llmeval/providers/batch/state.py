@@ -65,6 +65,52 @@ class BatchState:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+# each field's JSON type(s): a record that does not match is refused, never guessed at
+_TYPES: dict[str, tuple[type, ...]] = {
+    "api": (str,), "seq": (int,), "model": (str,), "keys": (list,), "phase": (str,),
+    "token": (str,), "intent_at": (int, float), "input_file_id": (str, type(None)),
+    "batch_id": (str, type(None)), "remote_status": (str, type(None)), "counts": (dict,),
+    "output_file_id": (str, type(None)), "error_file_id": (str, type(None)),
+    "cancel_requested": (bool,), "v": (int,),
+}  # fmt: skip
+_REQUIRED = ("api", "seq", "model", "keys")
+
+
+def read_state(path: Path) -> BatchState:
+    """One batch record. A damaged one stops the run (UsageError, exit 4) naming the
+    file: guessing could resubmit a batch that was already sent, or lose one."""
+    from llmeval.errors import UsageError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))  # bad UTF-8: a ValueError
+    except ValueError as e:
+        raise UsageError(f"{path}: damaged batch record ({e})") from None
+    bad = _problem(data)
+    if bad is not None:
+        raise UsageError(
+            f"{path}: damaged batch record ({bad}); `llmeval batch status` lists the run's "
+            "batches, and the provider's console shows whether it was submitted"
+        )
+    return BatchState.from_json(data)
+
+
+def _problem(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return "a JSON object is expected"
+    for k in _REQUIRED:
+        if k not in data:
+            return f"'{k}' is missing"
+    for k, kinds in _TYPES.items():
+        v = data.get(k)
+        if k in data and (not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds)):
+            return f"'{k}' has the wrong type"
+    if data.get("phase", "prepared") not in PHASES:
+        return f"'phase' is not one of {', '.join(PHASES)}"
+    if not all(isinstance(k, str) for k in data["keys"]):
+        return "'keys' should be strings"
+    return None
+
+
 def write_json_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that a kill leaves the old or the new content."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +141,7 @@ class StateDir:
     def load(self) -> list[BatchState]:
         if not self.folder.is_dir():
             return []
-        states = []
-        for path in sorted(self.folder.glob("*-[0-9][0-9][0-9][0-9].json")):
-            states.append(BatchState.from_json(json.loads(path.read_text(encoding="utf-8"))))
-        return states
+        return [read_state(p) for p in sorted(self.folder.glob("*-[0-9][0-9][0-9][0-9].json"))]
 
     def save(self, state: BatchState) -> None:
         text = json.dumps(asdict(state), indent=1, sort_keys=True)
