@@ -20,6 +20,7 @@ from llmeval.importers.promptfoo.notes import Notes, Where
 from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
 from llmeval.importers.promptfoo.tests import TestReader, metadata_tags
+from llmeval.importers.promptfoo.text_threads import TextThread
 
 CONFIG_NAMES = ("promptfooconfig.yaml", "promptfooconfig.yml", "promptfooconfig.json")
 _HANDLED = {
@@ -122,12 +123,15 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     suite_name = _suite_name(config_path)
     prompt_files: dict[str, dict[str, Any]] = {}
     threaded: set[str] = set()
+    texts: dict[str, TextThread] = {}  # text prompts looping over _conversation
     for n, p in enumerate(prompts, 1):
         name = _unique(_slug(p.label) or f"{suite_name}-{n}", prompt_files)
         desc = {"description": f"imported from {file} (prompt {n})"}
         prompt_files[name] = {**desc, **p.body}
         if p.threads:
             threaded.add(name)
+        if p.text_thread is not None:
+            texts[name] = p.text_thread
     if not prompts:
         notes.add(
             top.at(raw, "prompts"), "no usable prompt: the suite sends each case's 'prompt' var"
@@ -154,7 +158,10 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             defaults["tags"] = tags
         if default_transform is not None:
             defaults["transform"] = default_transform
-    cases = _threads(cases, prompt_files, threaded, defaults.get("assert", []), reader, notes)
+    where = top.at(raw, "prompts")
+    cases = _threads(
+        cases, prompt_files, threaded, texts, defaults.get("assert", []), reader, notes, where
+    )
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
@@ -196,23 +203,28 @@ def _threads(
     cases: list[dict[str, Any]],
     prompts: dict[str, dict[str, Any]],
     threaded: set[str],
+    texts: dict[str, TextThread],
     default_asserts: list[dict[str, Any]],
     reader: TestReader,
     notes: Notes,
+    where: Where,
 ) -> list[dict[str, Any]]:
     """Conversations (``_conversation`` prompts) become cases with ``turns``; when they
     cannot, each test stays a separate case and every thread is reported."""
     from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+    from llmeval.importers.promptfoo.text_threads import thread_text
     from llmeval.importers.promptfoo.threads import thread_cases, threadable
 
     if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
         return cases
+    asserts = _strip_empty_provider(default_asserts)
     turn = threadable(prompts, threaded)
-    found = (
-        thread_cases(cases, prompts, turn, _strip_empty_provider(default_asserts), notes)
-        if turn is not None
-        else None
-    )
+    if texts:
+        found = thread_text(cases, prompts, texts, asserts, where, notes)
+    elif turn is not None:
+        found = thread_cases(cases, prompts, turn, asserts, notes)
+    else:
+        found = None
     if found is None:
         _conversation_notes(reader.conversations, notes)
         return cases

@@ -49,18 +49,24 @@ def thread_cases(
     turn: str,
     default_asserts: list[dict[str, Any]],
     notes: Notes,
+    *,
+    first: str | None = None,
+    opening_vars: set[str] | None = None,
 ) -> list[dict[str, Any]] | None:
     """One case with ``turns`` per conversation (in the order they start), the prompts
-    cut to their opening; None (nothing changed) when some conversation cannot be."""
+    cut to their opening; None (nothing changed) when some conversation cannot be.
+    ``first`` is the first turn's template when it differs from the others' (a text
+    prompt: ``text_threads``), ``opening_vars`` the vars its opening uses."""
     openings = {n: b["messages"][:-1] for n, b in prompts.items()}
-    opening_vars = set().union(*(_names(m["content"]) for ms in openings.values() for m in ms))
+    if opening_vars is None:
+        opening_vars = set().union(*(_names(m["content"]) for ms in openings.values() for m in ms))
     groups: dict[str, list[dict[str, Any]]] = {}
     for case in cases:
         groups.setdefault(str(case.get(THREAD, "")), []).append(case)
     out: list[dict[str, Any]] = []
     problems: list[tuple[Where, str]] = []
     for cid, tests in groups.items():
-        made, why = _conversation(cid, tests, turn, default_asserts, opening_vars)
+        made, why = _conversation(cid, tests, (first or turn, turn), default_asserts, opening_vars)
         problems += why  # with a case: written, and what it lost is listed
         if made is not None:
             out.append(made)
@@ -76,7 +82,7 @@ def thread_cases(
 def _conversation(
     cid: str,
     tests: list[dict[str, Any]],
-    turn: str,
+    turn: tuple[str, str],  # the first turn's template, the later turns'
     default_asserts: list[dict[str, Any]],
     opening_vars: set[str],
 ) -> tuple[dict[str, Any] | None, list[tuple[Where, str]]]:
@@ -106,7 +112,7 @@ def _conversation(
         # the last test's vars are the case's (the suite's defaults render with them);
         # an earlier test's own values are written into its turn
         own = {} if last else {k: test["vars"][k] for k in varying if k in test.get("vars", {})}
-        content = inline(turn, own)
+        content = inline(turn[0] if n == 0 else turn[1], own)
         asserts = [inline_data(a, own) for a in test.get("assert", [])]
         if content is None or any(a is None for a in asserts):
             return None, [
