@@ -21,6 +21,7 @@ from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
 from llmeval.importers.promptfoo.tests import TestReader, metadata_tags
 from llmeval.importers.promptfoo.text_threads import TextThread
+from llmeval.importers.promptfoo.threads import absorbs_defaults
 
 CONFIG_NAMES = ("promptfooconfig.yaml", "promptfooconfig.yml", "promptfooconfig.json")
 _HANDLED = {
@@ -158,16 +159,22 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             defaults["tags"] = tags
         if default_transform is not None:
             defaults["transform"] = default_transform
+    threshold = default_test.get("threshold") if isinstance(default_test, dict) else None
     where = top.at(raw, "prompts")
-    cases = _threads(
-        cases, prompt_files, threaded, texts, defaults.get("assert", []), reader, notes, where
+    threads = _threads(
+        cases, prompt_files, threaded, texts, defaults, threshold, reader, notes, where
     )
+    if threads is not None:  # conversations; with a threshold each carries defaultTest's
+        if absorbs_defaults(cases, threshold):
+            defaults.pop("assert", None)
+            threshold = None
+        cases = threads
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
     suite["prompts"] = [f"{name}@v1" for name in prompt_files]
-    if isinstance(default_test, dict) and default_test.get("threshold") is not None:
-        suite["threshold"] = default_test["threshold"]
+    if threshold is not None:
+        suite["threshold"] = threshold
     if defaults:
         suite["defaults"] = defaults
     if derived:
@@ -204,30 +211,31 @@ def _threads(
     prompts: dict[str, dict[str, Any]],
     threaded: set[str],
     texts: dict[str, TextThread],
-    default_asserts: list[dict[str, Any]],
+    defaults: dict[str, Any],
+    threshold: float | None,
     reader: TestReader,
     notes: Notes,
     where: Where,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | None:
     """Conversations (``_conversation`` prompts) become cases with ``turns``; when they
-    cannot, each test stays a separate case and every thread is reported."""
+    cannot (None), each test stays a separate case and every thread is reported."""
     from llmeval.importers.promptfoo.nunjucks import CONVERSATION
     from llmeval.importers.promptfoo.text_threads import thread_text
     from llmeval.importers.promptfoo.threads import thread_cases, threadable
 
     if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
-        return cases
-    asserts = _strip_empty_provider(default_asserts)
+        return None
+    asserts = _strip_empty_provider(defaults.get("assert", []))
     turn = threadable(prompts, threaded)
     if texts:
-        found = thread_text(cases, prompts, texts, asserts, where, notes)
+        found = thread_text(cases, prompts, texts, asserts, threshold, where, notes)
     elif turn is not None:
-        found = thread_cases(cases, prompts, turn, asserts, notes)
+        found = thread_cases(cases, prompts, turn, asserts, notes, default_threshold=threshold)
     else:
         found = None
     if found is None:
         _conversation_notes(reader.conversations, notes)
-        return cases
+        return None
     # the loop is translated: its "left out" notes no longer hold
     notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
     return found

@@ -95,6 +95,7 @@ def thread_text(
     prompts: dict[str, dict[str, Any]],
     texts: dict[str, TextThread],
     default_asserts: list[dict[str, Any]],
+    default_threshold: float | None,
     where: Where,
     notes: Notes,
 ) -> list[dict[str, Any]] | None:
@@ -113,6 +114,7 @@ def thread_text(
     found = thread_cases(
         cases, {}, thread.later, default_asserts, notes,
         first=thread.first, opening_vars=set(thread.prefix_vars),
+        default_threshold=default_threshold,
     )  # fmt: skip
     if found is not None:
         del prompts[name]
