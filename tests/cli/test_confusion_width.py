@@ -6,8 +6,12 @@ squeezed table. Checked at 80 and 40 columns and through the real CLI."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from llmeval.report.console import corpus_tables
 
@@ -78,6 +82,30 @@ def test_what_fits_is_not_folded(monkeypatch: pytest.MonkeyPatch):
     _, text = _printed(monkeypatch, 200)
     assert 'in "other"' not in text and "other (" not in text
     assert all(lab in text for lab in LABELS)
+
+
+def test_the_cli_fits_the_matrix_to_columns(tmp_path: Path):
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "cls.py").write_text(
+        "def answer(prompt):\n    return prompt.split()[-1]\n"
+    )
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "llmeval.yaml").write_text(yaml.safe_dump({
+        "models": {"app": {"provider": "python", "target": "apps/cls.py:answer"}},
+        "defaults": {"models": ["app"]}}))  # fmt: skip
+    cases = [{"id": f"c{i}", "vars": {"input": f"label {lab}"}, "expected": lab}
+             for i, lab in enumerate(LABELS)]  # fmt: skip
+    suite = {"name": "cls", "cases": cases,
+             "defaults": {"assert": [{"type": "classification"}]}}  # fmt: skip
+    (tmp_path / "suites" / "cls.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    for columns in (80, 40):
+        env = {**os.environ, "COLUMNS": str(columns)}
+        proc = subprocess.run([sys.executable, "-m", "llmeval", "run", "--no-report"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert max(map(len, proc.stdout.splitlines())) <= columns, proc.stdout
+        assert f'labels in "other" to fit {columns} columns' in _flat(proc.stdout)
+        assert "rows: expected · columns: predicted" in _flat(proc.stdout)
 
 
 def test_long_labels_are_clipped_shorter_when_folding_is_not_enough(
