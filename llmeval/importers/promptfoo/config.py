@@ -21,7 +21,7 @@ from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
 from llmeval.importers.promptfoo.tests import TestReader, metadata_tags
 from llmeval.importers.promptfoo.text_threads import TextThread
-from llmeval.importers.promptfoo.threads import absorbs_defaults
+from llmeval.importers.promptfoo.threads import absorbs_defaults, thread_all
 
 CONFIG_NAMES = ("promptfooconfig.yaml", "promptfooconfig.yml", "promptfooconfig.json")
 _HANDLED = {
@@ -161,9 +161,10 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             defaults["transform"] = default_transform
     threshold = default_test.get("threshold") if isinstance(default_test, dict) else None
     where = top.at(raw, "prompts")
-    threads = _threads(
-        cases, prompt_files, threaded, texts, defaults, threshold, reader, notes, where
-    )
+    threads = thread_all(
+        cases, prompt_files, threaded, texts, defaults.get("assert", []), threshold,
+        reader.conversations, notes, where,
+    )  # fmt: skip
     if threads is not None:  # conversations; with a threshold each carries defaultTest's
         if absorbs_defaults(cases, threshold):
             defaults.pop("assert", None)
@@ -204,54 +205,6 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         copies=copies,
         notes=notes,
     )
-
-
-def _threads(
-    cases: list[dict[str, Any]],
-    prompts: dict[str, dict[str, Any]],
-    threaded: set[str],
-    texts: dict[str, TextThread],
-    defaults: dict[str, Any],
-    threshold: float | None,
-    reader: TestReader,
-    notes: Notes,
-    where: Where,
-) -> list[dict[str, Any]] | None:
-    """Conversations (``_conversation`` prompts) become cases with ``turns``; when they
-    cannot (None), each test stays a separate case and every thread is reported."""
-    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
-    from llmeval.importers.promptfoo.text_threads import thread_text
-    from llmeval.importers.promptfoo.threads import thread_cases, threadable
-
-    if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
-        return None
-    asserts = _strip_empty_provider(defaults.get("assert", []))
-    turn = threadable(prompts, threaded)
-    if texts:
-        found = thread_text(cases, prompts, texts, asserts, threshold, where, notes)
-    elif turn is not None:
-        found = thread_cases(cases, prompts, turn, asserts, notes, default_threshold=threshold)
-    else:
-        found = None
-    if found is None:
-        _conversation_notes(reader.conversations, notes)
-        return None
-    # the loop is translated: its "left out" notes no longer hold
-    notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
-    return found
-
-
-def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
-    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
-    all tests without one): each thread is reported where it starts, since its tests
-    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
-    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
-
-    for cid, places in conversations.items():
-        if len(places) < 2:
-            continue  # a single test has no history to thread
-        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
-        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
 
 
 def _derived_metrics(raw: Any, at: Where, notes: Notes) -> list[dict[str, str]]:

@@ -28,9 +28,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmeval.importers.promptfoo.notes import Notes, Where
+
+if TYPE_CHECKING:
+    from llmeval.importers.promptfoo.text_threads import TextThread
 
 THREAD = "_thread"  # private keys of a case dict: its conversation and where it was written
 AT = "_at"
@@ -57,6 +60,54 @@ def threadable(prompts: dict[str, dict[str, Any]], threaded: set[str]) -> str | 
             return None
         lasts.add(messages[-1]["content"])
     return lasts.pop() if len(lasts) == 1 else None
+
+
+def thread_all(
+    cases: list[dict[str, Any]],
+    prompts: dict[str, dict[str, Any]],
+    threaded: set[str],
+    texts: dict[str, TextThread],
+    default_asserts: list[dict[str, Any]],
+    default_threshold: float | None,
+    conversations: dict[str, list[Where]],
+    notes: Notes,
+    where: Where,
+) -> list[dict[str, Any]] | None:
+    """The config's conversations (``_conversation`` prompts: chat ones, or the text
+    prompts of ``texts``) as cases with ``turns``; None when there are none or they
+    cannot be, and then each test stays a separate case and every thread is listed."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+    from llmeval.importers.promptfoo.text_threads import thread_text
+
+    if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
+        return None
+    turn = threadable(prompts, threaded)
+    found = None
+    if texts:
+        found = thread_text(cases, prompts, texts, default_asserts, default_threshold, where, notes)
+    elif turn is not None:
+        found = thread_cases(
+            cases, prompts, turn, default_asserts, notes, default_threshold=default_threshold
+        )
+    if found is None:
+        _conversation_notes(conversations, notes)
+        return None
+    # the loop is translated: its "left out" notes no longer hold
+    notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
+    return found
+
+
+def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
+    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
+    all tests without one): each thread is reported where it starts, since its tests
+    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    for cid, places in conversations.items():
+        if len(places) < 2:
+            continue  # a single test has no history to thread
+        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
+        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
 
 
 def thread_cases(
