@@ -32,7 +32,7 @@ def print_run(
     out = out if out is not None else console()
     summary = report.manifest["summary"]
     out.print(summary_view(summary, out.width))
-    for t in corpus_tables(summary):
+    for t in corpus_tables(summary, width=out.width):
         out.print(t)
     for g in summary["groups"]:
         rep = g.get("repeats")

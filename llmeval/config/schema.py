@@ -200,6 +200,7 @@ class CaseConfig(_Strict):
     turns: list[Any] | None = None
     messages: list[Any] | None = None
     tools_impl: str | None = None  # python implementations of the tools: the tool loop
+    pass_env: list[str] = Field(default_factory=list)  # env vars the tools_impl gets
     max_steps: PositiveInt | None = None
     transform: str | None = None  # promptfoo's options.transform (metrics.transform)
 
@@ -222,6 +223,7 @@ class SuiteHeader(_Strict):
     tools: list[Any] | None = None  # checked by config.tools (located errors)
     tool_choice: Any = None
     tools_impl: str | None = None  # python implementations of the tools: the tool loop
+    pass_env: list[str] = Field(default_factory=list)  # env vars the tools_impl gets
     max_steps: PositiveInt = 8  # model calls per answer in the tool loop
     tool_timeout_s: PositiveFloat = 30.0
     derived_metrics: list[Any] | None = None  # checked by config.derived_metrics

@@ -361,12 +361,22 @@ def _check_pass_env(cfg: ModelConfig, provider: str, raw: Any, where: Location) 
             f"'pass_env' is for python targets (their worker's environment), not {provider}",
             locate(raw, ("pass_env",), key=True, default=where),
         )
-    for i, name in enumerate(cfg.pass_env):
-        if not _ENV_NAME.match(name):
-            raise ConfigError(
-                f"'pass_env' lists '{name}', which is not the name of an environment variable",
-                locate(raw, ("pass_env", i), default=where),
-            )
+    problems = pass_env_errors(cfg.pass_env, raw, where)
+    if problems:
+        raise problems[0]
+
+
+def pass_env_errors(names: list[str], raw: Any, where: Location) -> list[ConfigError]:
+    """The names in ``pass_env`` (of ``raw``, a model or a tools block) that are not
+    names of environment variables, each at its list item."""
+    return [
+        ConfigError(
+            f"'pass_env' lists '{name}', which is not the name of an environment variable",
+            locate(raw, ("pass_env", i), default=where),
+        )
+        for i, name in enumerate(names)
+        if not _ENV_NAME.match(name)
+    ]
 
 
 def resolve_model(settings: Settings, name: str, location: Location | None = None) -> ModelSpec:

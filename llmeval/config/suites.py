@@ -23,7 +23,7 @@ from llmeval.config.derived_metrics import read_derived
 from llmeval.config.paths import display
 from llmeval.config.prompts import INLINE_REF
 from llmeval.config.schema import CaseConfig, DefaultsBlock, SuiteHeader
-from llmeval.config.tools import located, read_tool_choice, read_tools
+from llmeval.config.tools import located, read_tool_choice, read_tools, read_tools_env
 from llmeval.config.validation import validate
 from llmeval.config.yaml import YamlList, YamlMap, locate
 from llmeval.domain.location import Location
@@ -134,6 +134,7 @@ def read_suite(
         tool_choice=choice,
         tools_impl=header.tools_impl,
         tools_impl_location=located(raw, "tools_impl", raw.location),
+        pass_env=read_tools_env(header.pass_env, header.tools_impl, raw, raw.location, errors),
         max_steps=header.max_steps,
         tool_timeout_s=header.tool_timeout_s,
         derived_metrics=derived,
@@ -188,9 +189,9 @@ def _case(
     assertions = defaults.assertions + specs if specs else defaults.assertions
     _check_labels(assertions, cfg.expected, raw, where, errors)
     vars = cfg.vars if defaults.vars is None else {**defaults.vars, **cfg.vars}
-    assertions = defaults.assertions + specs if specs else defaults.assertions
     turns = read_turns(cfg.turns, located(raw, "turns", where), checker, errors)
     history = read_history(cfg.messages, located(raw, "messages", where), errors)
+    pass_env = read_tools_env(cfg.pass_env, cfg.tools_impl, raw, where, errors)
     if len(errors) > n:
         return None
     if defaults.root is not None and defaults.suite_dir is not None:
@@ -222,6 +223,7 @@ def _case(
         history=history,
         history_location=located(raw, "messages", where) if history else None,
         tools_impl=cfg.tools_impl,
+        pass_env=pass_env,
         max_steps=cfg.max_steps,
         transform=cfg.transform if cfg.transform is not None else defaults.transform,
     )

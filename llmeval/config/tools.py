@@ -153,3 +153,26 @@ def check_tool_choice(
 
 def located(raw: Any, key: str, fallback: Location) -> Location:
     return raw.value_location(key) if isinstance(raw, YamlMap) and key in raw else fallback
+
+
+def read_tools_env(
+    names: list[str], tools_impl: str | None, raw: Any, where: Location, errors: list[ConfigError]
+) -> tuple[str, ...]:
+    """``pass_env`` beside a ``tools_impl`` (a suite's or a case's): the environment
+    variables the tools' worker gets, checked as a python model's ``pass_env`` is."""
+    if not names:
+        return ()
+    from llmeval.config.settings import pass_env_errors
+
+    if tools_impl is None:  # a pass_env that would quietly apply to nothing
+        errors.append(
+            ConfigError(
+                "'pass_env' goes with 'tools_impl' (the environment of the tools' worker):"
+                " write it next to the tools_impl it is for",
+                locate(raw, ("pass_env",), key=True, default=where),
+            )
+        )
+        return ()
+    problems = pass_env_errors(names, raw, where)
+    errors.extend(problems)
+    return () if problems else tuple(dict.fromkeys(names))

@@ -63,6 +63,7 @@ class Case:
     history_location: Location | None = None
     # the tool loop: overrides of the suite's (None = the suite's)
     tools_impl: str | None = None
+    pass_env: tuple[str, ...] = ()  # with its own tools_impl: env vars the tools get
     max_steps: int | None = None
     transform: str | None = None  # JavaScript applied to the output before asserting
 
@@ -88,6 +89,7 @@ class Suite:
     # python implementations of the tools (a file, as written): the engine runs the loop
     tools_impl: str | None = None
     tools_impl_location: Location | None = None
+    pass_env: tuple[str, ...] = ()  # environment variables the tools_impl's worker gets
     max_steps: int = 8  # model calls per answer in the tool loop
     tool_timeout_s: float = 30.0
     # promptfoo's derivedMetrics: (name, expression) in order, computed in the summary

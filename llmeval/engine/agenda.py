@@ -111,7 +111,7 @@ def plan_agenda(
     vars: Mapping[str, Any],
     limits: RenderLimits,
     compile_one: Callable[[AssertionSpec], CompiledAssertion],
-    toolboxes: dict[tuple[str, str, tuple[str, ...]], Toolbox],
+    toolboxes: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Toolbox],
     root: Path,
 ) -> Agenda:
     turns = tuple(
@@ -122,9 +122,10 @@ def plan_agenda(
         for t in case.turns
     )
     written = case.tools_impl or suite.tools_impl
+    pass_env = case.pass_env if case.tools_impl else suite.pass_env
     box = None
     if written:
-        key = (suite.path, written, tuple(t.to_json().__repr__() for t in tools))
+        key = (suite.path, written, tuple(t.to_json().__repr__() for t in tools), pass_env)
         box = toolboxes.get(key)
         if box is None:
             box = toolboxes[key] = load_toolbox(
@@ -134,6 +135,7 @@ def plan_agenda(
                 suite_dir=(root / suite.path).parent,
                 location=case.location if case.tools_impl else suite.tools_impl_location,
                 timeout_s=suite.tool_timeout_s,
+                pass_env=pass_env,
             )
     max_steps = case.max_steps or suite.max_steps
     return Agenda(turns, box, max_steps)

@@ -10,7 +10,9 @@ signature the schema's arguments cannot bind (a parameter the schema does not de
 a required parameter the schema leaves optional, positional-only parameters).
 
 The file is imported, checked and run in the project's python-target worker
-(``providers.target_pool``: no provider keys, never in llmeval's process): a sync tool
+(``providers.target_pool``: no provider keys, never in llmeval's process; the
+``pass_env`` written beside ``tools_impl`` names the variables it does get, which
+are then secrets, redacted wherever they would be written): a sync tool
 in a daemon thread there, an async one on its loop, each call with a timeout. What it
 returns becomes the tool message: a string as is, anything else as JSON; an exception
 or a timeout becomes an ``error: ...`` text the model reads, and the step records it.
@@ -43,14 +45,15 @@ class Toolbox:
     timeout_s: float = 30.0
     root: Path = field(default_factory=Path.cwd)
     rel: str = ""  # the file relative to the root, as the worker loads it
+    pass_env: tuple[str, ...] = ()  # environment variables the worker gets (pass_env)
 
     def __hash__(self) -> int:
-        return hash((self.file, self.names))
+        return hash((self.file, self.names, self.pass_env))
 
     def pool(self) -> Any:
         from llmeval.providers.target_pool import pool_for
 
-        return pool_for(self.root)
+        return pool_for(self.root, self.pass_env)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +78,13 @@ def load_toolbox(
     suite_dir: Path | None,
     location: Location | None,
     timeout_s: float = 30.0,
+    pass_env: tuple[str, ...] = (),
 ) -> Toolbox:
     """The checked toolbox; raises ConfigError (the first problem) at file:line."""
     from llmeval.config.paths import display
     from llmeval.config.validation import hint
     from llmeval.files import find_in_project
+    from llmeval.providers.secrets import register_secret_env
 
     path = find_in_project(
         written, what="tools_impl", root=root, suite_dir=suite_dir, location=location
@@ -108,7 +113,10 @@ def load_toolbox(
                 location,
             )
     root = root.resolve()
-    box = Toolbox(shown, tuple(names), timeout_s, root, path.relative_to(root).as_posix())
+    for name in pass_env:  # handed to the tools, so still redacted everywhere
+        register_secret_env(name)
+    rel = path.relative_to(root).as_posix()
+    box = Toolbox(shown, tuple(names), timeout_s, root, rel, pass_env)
     pool = box.pool()
     pool.acquire()
     release = weakref.finalize(box, pool.release)  # the run's plan drops its toolboxes

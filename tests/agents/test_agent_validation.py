@@ -126,6 +126,32 @@ BAD = {
         {"prompts/chat/v1.yaml": "system: be brief\n"},
         "suites/s.yaml:3:5: prompt chat@v1 has no user message: only a case with 'turns'",
     ),
+    "pass_env with a name that is no variable's": (
+        TOOLS + "pass_env: [ORDERS_DB_URL, orders db]\n" + CASE,
+        {"suites/tools.py": GOOD_PY},
+        "suites/s.yaml:5:27: 'pass_env' lists 'orders db', which is not the name of an environment variable",
+    ),
+    "pass_env that is not a list": (
+        TOOLS + "pass_env: ORDERS_DB_URL\n" + CASE,
+        {"suites/tools.py": GOOD_PY},
+        "suites/s.yaml:5:11: 'pass_env' should be a list, got 'ORDERS_DB_URL'",
+    ),
+    "pass_env misspelt": (
+        TOOLS + "pas_env: [ORDERS_DB_URL]\n" + CASE,
+        {"suites/tools.py": GOOD_PY},
+        "suites/s.yaml:5:1: unknown field 'pas_env' (did you mean 'pass_env'?)",
+    ),
+    "pass_env without a tools_impl beside it": (
+        "cases:\n  - id: c\n    vars: {input: hi}\n    pass_env: [ORDERS_DB_URL]\n",
+        {},
+        "suites/s.yaml:4:5: 'pass_env' goes with 'tools_impl'",
+    ),
+    "case pass_env with a bad name": (
+        TOOLS.replace("tools_impl: tools.py\n", "")
+        + "cases:\n  - id: c\n    tools_impl: tools.py\n    pass_env: [OK, 1BAD]\n",
+        {"suites/tools.py": GOOD_PY},
+        "suites/s.yaml:7:20: 'pass_env' lists '1BAD'",
+    ),
     "bad history role": (
         "cases:\n  - id: c\n    messages: [{role: tool, content: x}]\n",
         {},
@@ -163,4 +189,13 @@ def test_validate_reports_it_with_exit_4(tmp_path: Path) -> None:
         "suites/s.yaml:4:13: tools_impl suites/tools.py has no function for declared tool 'weather'"
         in proc.stderr
     )
+    assert "Traceback" not in proc.stderr
+
+
+def test_validate_reports_a_bad_tools_pass_env_with_exit_4(tmp_path: Path) -> None:
+    suite = TOOLS + "pass_env: [ORDERS_DB_URL, orders-db]\n" + CASE
+    _errors(tmp_path, suite, {"suites/tools.py": GOOD_PY})
+    proc = cli(tmp_path, "validate")
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "suites/s.yaml:5:27: 'pass_env' lists 'orders-db'" in proc.stderr
     assert "Traceback" not in proc.stderr

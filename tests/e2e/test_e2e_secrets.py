@@ -263,3 +263,83 @@ def test_echoed_keys_never_reach_a_file_or_the_terminal(tmp_path) -> None:
         for canary in CANARIES:
             for form in _forms(canary):
                 assert form.decode() not in proc.stdout + proc.stderr, form
+
+
+# --- a tools_impl given a secret through pass_env -----------------------------------
+
+TOOLS_PY = '''
+import hashlib, os
+
+
+def lookup(q: str = "") -> str:
+    """A tool that needs a database URL: what it sees, and the URL itself (leaked)."""
+    url = os.environ.get("ORDERS_DB_URL", "") + os.environ.get("ORDERS_DB_PASSWORD", "")
+    seen = sorted(k for k in os.environ if k.startswith("ORDERS_") or k.endswith("_API_KEY"))
+    return f"names={','.join(seen)} sha={hashlib.sha256(url.encode()).hexdigest()} url={url}"
+'''
+
+DB_URL = "postgres://orders@db.internal:5432/orders"
+DB_PASSWORD = "hunter2-s3cret-7f1c"
+
+
+def test_a_secret_passed_to_tools_never_reaches_a_file_or_the_terminal(tmp_path) -> None:
+    import hashlib
+
+    from fakeserver import tool_agent
+
+    with FakeLLMServer(latency_ms=1, responder=tool_agent) as srv:
+        env = cli_env(  # a key-like name is scrubbed from workers unless passed
+            ORDERS_DB_URL=DB_URL, ORDERS_DB_PASSWORD=DB_PASSWORD, ORDERS_API_TOKEN="tok-" + "5" * 20
+        )
+        project = make_project(
+            tmp_path, {"oa": openai_model(srv.openai_base_url)}, n_cases=1, env=env
+        )
+        suite = {
+            "name": "e2e",
+            "models": ["oa"],
+            "tools": [{"name": "lookup", "parameters": {
+                "type": "object", "properties": {"q": {"type": "string"}}}}],
+            "tools_impl": "tools.py",
+            "pass_env": ["ORDERS_DB_URL", "ORDERS_DB_PASSWORD"],
+            "cases": [{"id": f"t{i}", "vars": {"input": f"please lookup q=order{i}"},
+                       "assert": [{"type": "contains", "value": "names=ORDERS_DB_PASSWORD,ORDERS_DB_URL "}]}
+                      for i in range(3)],
+        }  # fmt: skip
+        (tmp_path / "suites" / "tools.py").write_text(TOOLS_PY)
+        (tmp_path / "suites" / "e2e.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+        out = tmp_path / "out"
+        outputs = [
+            project.run("validate"),
+            project.run("--debug", "run", "--run-id", "tools", "--junit", str(out / "j.xml"),
+                        "--markdown", str(out / "run.md")),
+            project.run("report", "tools"),
+            project.run("baseline", "save", "tools", "--force"),
+            project.run("diff", "suites/baselines/e2e.json", "tools", "--markdown",
+                        str(out / "d.md")),
+        ]  # fmt: skip
+        assert all(p.returncode == 0 for p in outputs), "\n----\n".join(
+            p.stdout + p.stderr for p in outputs
+        )
+    lines = project.journal("tools")
+    assert len(lines) == 3
+    sha = hashlib.sha256((DB_URL + DB_PASSWORD).encode()).hexdigest()
+    for line in lines:  # the tool saw exactly the names it was given, with their values...
+        assert line["status"] == "pass", line
+        seen = f"names=ORDERS_DB_PASSWORD,ORDERS_DB_URL sha={sha} url=[REDACTED][REDACTED]"
+        assert seen in line["output"]
+        step = next(s for s in line["trajectory"] if s["type"] == "tool")
+        assert step["output"].endswith("url=[REDACTED][REDACTED]")
+    # ... and the tool result the model was sent was redacted too
+    sent = [m for r in srv.requests for m in r.json["messages"] if m.get("role") == "tool"]
+    assert sent and all(DB_PASSWORD not in str(m["content"]) for m in sent)
+    written = project.files()
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert {".llmeval/runs/tools/run.json", ".llmeval/runs/tools/results.jsonl",
+            "reports/tools.html", "suites/baselines/e2e.json", "out/j.xml"} <= names  # fmt: skip
+    for path in written:
+        data = path.read_bytes()
+        for form in (*_forms(DB_URL), *_forms(DB_PASSWORD)):
+            assert form not in data, (path, form)
+    for proc in outputs:
+        for form in (*_forms(DB_URL), *_forms(DB_PASSWORD)):
+            assert form.decode() not in proc.stdout + proc.stderr, form

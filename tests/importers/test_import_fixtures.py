@@ -51,6 +51,7 @@ EXPECTED_NOTES: dict[str, list[str]] = {
     "python-provider": [],
     "simple-cli": [],
     "simple-csv": ["prompts.txt:1: not translated: nunjucks filter 'load'"],
+    "text-conversation": [],  # a text prompt's _conversation loop: one case with turns
     "simple-test": [
         "promptfooconfig.yaml:52: not translated: top-level key 'outputPath'",
         "promptfooconfig.yaml:38: not translated: assertion type 'similar'",

@@ -20,6 +20,8 @@ from llmeval.importers.promptfoo.notes import Notes, Where
 from llmeval.importers.promptfoo.prompts import read_prompts
 from llmeval.importers.promptfoo.providers import Models
 from llmeval.importers.promptfoo.tests import TestReader, metadata_tags
+from llmeval.importers.promptfoo.text_threads import TextThread
+from llmeval.importers.promptfoo.threads import absorbs_defaults, thread_all
 
 CONFIG_NAMES = ("promptfooconfig.yaml", "promptfooconfig.yml", "promptfooconfig.json")
 _HANDLED = {
@@ -122,12 +124,15 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
     suite_name = _suite_name(config_path)
     prompt_files: dict[str, dict[str, Any]] = {}
     threaded: set[str] = set()
+    texts: dict[str, TextThread] = {}  # text prompts looping over _conversation
     for n, p in enumerate(prompts, 1):
         name = _unique(_slug(p.label) or f"{suite_name}-{n}", prompt_files)
         desc = {"description": f"imported from {file} (prompt {n})"}
         prompt_files[name] = {**desc, **p.body}
         if p.threads:
             threaded.add(name)
+        if p.text_thread is not None:
+            texts[name] = p.text_thread
     if not prompts:
         notes.add(
             top.at(raw, "prompts"), "no usable prompt: the suite sends each case's 'prompt' var"
@@ -154,13 +159,23 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
             defaults["tags"] = tags
         if default_transform is not None:
             defaults["transform"] = default_transform
-    cases = _threads(cases, prompt_files, threaded, defaults.get("assert", []), reader, notes)
+    threshold = default_test.get("threshold") if isinstance(default_test, dict) else None
+    where = top.at(raw, "prompts")
+    threads = thread_all(
+        cases, prompt_files, threaded, texts, defaults.get("assert", []), threshold,
+        reader.conversations, notes, where,
+    )  # fmt: skip
+    if threads is not None:  # conversations; with a threshold each carries defaultTest's
+        if absorbs_defaults(cases, threshold):
+            defaults.pop("assert", None)
+            threshold = None
+        cases = threads
     suite: dict[str, Any] = {"name": suite_name}
     if isinstance(raw.get("description"), str):
         suite["description"] = raw["description"]
     suite["prompts"] = [f"{name}@v1" for name in prompt_files]
-    if isinstance(default_test, dict) and default_test.get("threshold") is not None:
-        suite["threshold"] = default_test["threshold"]
+    if threshold is not None:
+        suite["threshold"] = threshold
     if defaults:
         suite["defaults"] = defaults
     if derived:
@@ -190,48 +205,6 @@ def convert(config_path: Path, *, offline: bool = False) -> Imported:
         copies=copies,
         notes=notes,
     )
-
-
-def _threads(
-    cases: list[dict[str, Any]],
-    prompts: dict[str, dict[str, Any]],
-    threaded: set[str],
-    default_asserts: list[dict[str, Any]],
-    reader: TestReader,
-    notes: Notes,
-) -> list[dict[str, Any]]:
-    """Conversations (``_conversation`` prompts) become cases with ``turns``; when they
-    cannot, each test stays a separate case and every thread is reported."""
-    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
-    from llmeval.importers.promptfoo.threads import thread_cases, threadable
-
-    if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
-        return cases
-    turn = threadable(prompts, threaded)
-    found = (
-        thread_cases(cases, prompts, turn, _strip_empty_provider(default_asserts), notes)
-        if turn is not None
-        else None
-    )
-    if found is None:
-        _conversation_notes(reader.conversations, notes)
-        return cases
-    # the loop is translated: its "left out" notes no longer hold
-    notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
-    return found
-
-
-def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
-    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
-    all tests without one): each thread is reported where it starts, since its tests
-    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
-    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
-
-    for cid, places in conversations.items():
-        if len(places) < 2:
-            continue  # a single test has no history to thread
-        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
-        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
 
 
 def _derived_metrics(raw: Any, at: Where, notes: Notes) -> list[dict[str, str]]:

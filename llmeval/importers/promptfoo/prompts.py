@@ -19,6 +19,7 @@ from typing import Any
 
 from llmeval.importers.promptfoo import nunjucks
 from llmeval.importers.promptfoo.notes import Notes, Where
+from llmeval.importers.promptfoo.text_threads import TextThread, text_thread
 
 _TEXT = (".txt", ".md", ".j2", ".jinja", ".jinja2", ".prompt")
 _SPLIT = re.compile(r"^---[ \t]*$\n?", re.M)
@@ -30,6 +31,7 @@ class Prompt:
     label: str
     body: dict[str, Any]  # the prompt file's content (messages, params)
     threads: bool = False  # a chat prompt that looped over _conversation (see threads.py)
+    text_thread: TextThread | None = None  # a text prompt's loop (see text_threads.py)
 
 
 def read_prompts(raw: Any, base: Path, where: Where, notes: Notes) -> list[Prompt]:
@@ -73,7 +75,7 @@ def _entry(item: Any, base: Path, at: Where, notes: Notes) -> list[Prompt]:
     for n, p in enumerate(x for x in prompts if x is not None):
         name = label if label and len(prompts) == 1 else (f"{label}-{n + 1}" if label else p.label)
         body = {**p.body, "params": params} if params else p.body
-        out.append(Prompt(name or "", body, p.threads))
+        out.append(Prompt(name or "", body, p.threads, p.text_thread))
     return out
 
 
@@ -133,7 +135,15 @@ def _template(text: str, where: Where, notes: Notes) -> str | None:
 
 def _text_prompt(text: str, label: str, where: Where, notes: Notes) -> Prompt | None:
     body = _template(text, where, notes)
-    return None if body is None else Prompt(label, {"user": body})
+    if body is None:
+        return None
+    if "_conversation" not in text:
+        return Prompt(label, {"user": body})
+    found = text_thread(text)
+    if isinstance(found, str):  # the loop stays left out, and why it is not translated
+        notes.add(where, f"{nunjucks.CONVERSATION}: {found}")
+        return Prompt(label, {"user": body})
+    return Prompt(label, {"user": body}, threads=True, text_thread=found)
 
 
 def _chat_json(text: str, label: str, where: Where, notes: Notes) -> Prompt | None:

@@ -8,25 +8,44 @@ prompt without its last user message is the opening, every test is a turn (its c
 is that last user message with the test's own vars), and the history is the real
 replies, as promptfoo's ``_conversation`` holds them.
 
-What each test asserted scores its own turn; the last test's assertions, threshold and
-vars are the case's (they score the last reply). promptfoo applies ``defaultTest``
-assertions to every test: the suite's defaults score the last reply, so copies go on
-the earlier turns. One difference is documented, not hidden: promptfoo counts each
-test as a result; here the conversation is one case, passing when every turn does.
-What cannot be carried (a var that differs between the tests but is used by the
-prompt's opening, a threshold or transform on an earlier turn) is a note.
+What each test asserted scores its own turn; the last test's assertions and vars are
+the case's (they score the last reply). promptfoo applies ``defaultTest`` assertions to
+every test: the suite's defaults score the last reply, so copies go on the earlier
+turns. A ``threshold`` (a test's own, or ``defaultTest``'s, which promptfoo gives every
+test) decides that test alone: each turn's assertions become one ``assert-set`` with
+that threshold (the set's verdict is the case threshold's rule, ``case_verdict``),
+and then every conversation carries the ``defaultTest`` assertions itself, inside its
+sets, instead of the suite's defaults and threshold, which would weigh every turn.
+One difference is documented, not hidden: promptfoo counts each test as a result;
+here the conversation is one case, passing when every turn does. What cannot be
+carried (a var that differs between the tests but is used by the prompt's opening, a
+transform on an earlier turn, a threshold over an assertion that cannot go in a set)
+is a note.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from llmeval.importers.promptfoo.notes import Notes, Where
 
+if TYPE_CHECKING:
+    from llmeval.importers.promptfoo.text_threads import TextThread
+
 THREAD = "_thread"  # private keys of a case dict: its conversation and where it was written
 AT = "_at"
+# what cannot be wrapped into a threshold's assert-set: a set (no nesting), verdicts
+# across results (deferred, corpus-level), and a metric name (its set would hide it)
+_UNSETTABLE = ("assert-set", "select-best", "max-score", "classification", "pairwise")
+
+
+def absorbs_defaults(tests: list[dict[str, Any]], default_threshold: float | None) -> bool:
+    """Whether conversations of ``tests`` carry defaultTest's assertions themselves (a
+    threshold anywhere), so the suite gets neither those defaults nor a threshold."""
+    return default_threshold is not None or any("threshold" in t for t in tests)
 
 
 def threadable(prompts: dict[str, dict[str, Any]], threaded: set[str]) -> str | None:
@@ -43,24 +62,82 @@ def threadable(prompts: dict[str, dict[str, Any]], threaded: set[str]) -> str | 
     return lasts.pop() if len(lasts) == 1 else None
 
 
+def thread_all(
+    cases: list[dict[str, Any]],
+    prompts: dict[str, dict[str, Any]],
+    threaded: set[str],
+    texts: dict[str, TextThread],
+    default_asserts: list[dict[str, Any]],
+    default_threshold: float | None,
+    conversations: dict[str, list[Where]],
+    notes: Notes,
+    where: Where,
+) -> list[dict[str, Any]] | None:
+    """The config's conversations (``_conversation`` prompts: chat ones, or the text
+    prompts of ``texts``) as cases with ``turns``; None when there are none or they
+    cannot be, and then each test stays a separate case and every thread is listed."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+    from llmeval.importers.promptfoo.text_threads import thread_text
+
+    if not any(CONVERSATION in n.what for n in notes.items):  # no prompt threads
+        return None
+    turn = threadable(prompts, threaded)
+    found = None
+    if texts:
+        found = thread_text(cases, prompts, texts, default_asserts, default_threshold, where, notes)
+    elif turn is not None:
+        found = thread_cases(
+            cases, prompts, turn, default_asserts, notes, default_threshold=default_threshold
+        )
+    if found is None:
+        _conversation_notes(conversations, notes)
+        return None
+    # the loop is translated: its "left out" notes no longer hold
+    notes.items[:] = [n for n in notes.items if not n.what.startswith(CONVERSATION)]
+    return found
+
+
+def _conversation_notes(conversations: dict[str, list[Where]], notes: Notes) -> None:
+    """promptfoo threads ``_conversation`` through the tests of one conversationId (or
+    all tests without one): each thread is reported where it starts, since its tests
+    run here as separate first turns (llmeval's ``turns:`` is the way to write it)."""
+    from llmeval.importers.promptfoo.nunjucks import CONVERSATION
+
+    for cid, places in conversations.items():
+        if len(places) < 2:
+            continue  # a single test has no history to thread
+        name = f"conversation {cid!r}" if cid else "the tests without a conversationId"
+        notes.add(places[0], f"{CONVERSATION}: {name} ({len(places)} tests) runs as separate cases")
+
+
 def thread_cases(
     cases: list[dict[str, Any]],
     prompts: dict[str, dict[str, Any]],
     turn: str,
     default_asserts: list[dict[str, Any]],
     notes: Notes,
+    *,
+    first: str | None = None,
+    opening_vars: set[str] | None = None,
+    default_threshold: float | None = None,
 ) -> list[dict[str, Any]] | None:
     """One case with ``turns`` per conversation (in the order they start), the prompts
-    cut to their opening; None (nothing changed) when some conversation cannot be."""
+    cut to their opening; None (nothing changed) when some conversation cannot be.
+    ``first`` is the first turn's template when it differs from the others' (a text
+    prompt: ``text_threads``), ``opening_vars`` the vars its opening uses."""
     openings = {n: b["messages"][:-1] for n, b in prompts.items()}
-    opening_vars = set().union(*(_names(m["content"]) for ms in openings.values() for m in ms))
+    if opening_vars is None:
+        opening_vars = set().union(*(_names(m["content"]) for ms in openings.values() for m in ms))
     groups: dict[str, list[dict[str, Any]]] = {}
     for case in cases:
         groups.setdefault(str(case.get(THREAD, "")), []).append(case)
     out: list[dict[str, Any]] = []
     problems: list[tuple[Where, str]] = []
+    defaults = _Defaults(
+        default_asserts, default_threshold, absorbs_defaults(cases, default_threshold)
+    )
     for cid, tests in groups.items():
-        made, why = _conversation(cid, tests, turn, default_asserts, opening_vars)
+        made, why = _conversation(cid, tests, (first or turn, turn), defaults, opening_vars)
         problems += why  # with a case: written, and what it lost is listed
         if made is not None:
             out.append(made)
@@ -76,8 +153,8 @@ def thread_cases(
 def _conversation(
     cid: str,
     tests: list[dict[str, Any]],
-    turn: str,
-    default_asserts: list[dict[str, Any]],
+    turn: tuple[str, str],  # the first turn's template, the later turns'
+    defaults: _Defaults,
     opening_vars: set[str],
 ) -> tuple[dict[str, Any] | None, list[tuple[Where, str]]]:
     label = f"conversation {cid!r}" if cid else "the tests without a conversationId"
@@ -106,7 +183,7 @@ def _conversation(
         # the last test's vars are the case's (the suite's defaults render with them);
         # an earlier test's own values are written into its turn
         own = {} if last else {k: test["vars"][k] for k in varying if k in test.get("vars", {})}
-        content = inline(turn, own)
+        content = inline(turn[0] if n == 0 else turn[1], own)
         asserts = [inline_data(a, own) for a in test.get("assert", [])]
         if content is None or any(a is None for a in asserts):
             return None, [
@@ -114,13 +191,17 @@ def _conversation(
                  "be written into its turn (a list, mapping or file:// value)")
             ]  # fmt: skip
         at = test.get(AT) or first_at
-        if not last:
-            for key in ("threshold", "transform"):
-                if key in test:
-                    lost.append(
-                        (at, f"_conversation: {label}: test {key} on a turn before the last")
-                    )
-            asserts = [*asserts, *(inline_data(a, own) or a for a in default_asserts)]
+        if not last and "transform" in test:
+            lost.append((at, f"_conversation: {label}: test transform on a turn before the last"))
+        if not last or defaults.absorbed:
+            asserts = [*asserts, *(inline_data(a, own) or a for a in defaults.asserts)]
+        threshold = test.get("threshold", defaults.threshold)
+        if threshold is not None and asserts:
+            bad = next((b for b in map(_unsettable, asserts) if b is not None), None)
+            if bad is not None:
+                why = f"_conversation: {label}: the test's threshold over {bad} (a turn's"
+                return None, [(at, why + " threshold is an assert-set, which cannot hold it)")]
+            asserts = [{"type": "assert-set", "threshold": threshold, "assert": asserts}]
         if last:
             final = asserts
         if last or not asserts:
@@ -137,20 +218,32 @@ def _conversation(
     case["turns"] = turns
     if final:
         case["assert"] = final
-    for key in ("threshold", "transform"):
-        if key in last_test:
-            case[key] = last_test[key]
-    if "threshold" in case and any(isinstance(t, dict) for t in turns):
-        # llmeval's case threshold would weigh every turn's assertions, promptfoo's only
-        # the last test's: not carried over (every assertion must pass instead)
-        del case["threshold"]
-        at = last_test.get(AT) or first_at
-        lost.append((at, f"_conversation: {label}: the last test's threshold (earlier "
-                     "turns have assertions; a case threshold would weigh them too)"))  # fmt: skip
+    if "transform" in last_test:
+        case["transform"] = last_test["transform"]
     tags = list(dict.fromkeys(tag for t in tests for tag in t.get("tags", [])))
     if tags:
         case["tags"] = tags
     return case, lost
+
+
+@dataclass(frozen=True, slots=True)
+class _Defaults:
+    asserts: list[dict[str, Any]]  # defaultTest's assertions
+    threshold: float | None  # defaultTest's threshold
+    absorbed: bool  # each case carries the assertions itself (absorbs_defaults)
+
+
+def _base(assertion: dict[str, Any]) -> str:
+    return str(assertion.get("type", "")).removeprefix("not-")
+
+
+def _unsettable(assertion: dict[str, Any]) -> str | None:
+    """What keeps ``assertion`` out of an assert-set, shown; None when nothing does."""
+    if _base(assertion) in _UNSETTABLE:
+        return f"'{assertion.get('type')}'"
+    if "metric" in assertion:
+        return f"'{assertion.get('type')}' with metric '{assertion['metric']}'"
+    return None
 
 
 def _names(template: str) -> set[str]:
