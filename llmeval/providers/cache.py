@@ -219,9 +219,17 @@ class ResponseCache:
             import diskcache
 
             self.dir.mkdir(parents=True, exist_ok=True)
-            # no culling inside each write (3 more statements per add or set): ``close``
-            # culls once, expired entries and beyond the size limit, as the writes would
-            self._db = diskcache.Cache(str(self.dir), disk=_json_only_disk(), cull_limit=0)
+            try:
+                # no culling inside each write (3 more statements per add or set): ``close``
+                # culls once, expired entries and beyond the size limit, as the writes would
+                self._db = diskcache.Cache(str(self.dir), disk=_json_only_disk(), cull_limit=0)
+            except sqlite3.DatabaseError as e:  # not a database, or a damaged one
+                from llmeval.errors import UsageError
+
+                raise UsageError(
+                    f"{self.dir}: the response cache is damaged ({e}); move the folder away "
+                    "or delete it (the answers it held will be requested again)"
+                ) from None
         return self._db
 
     def get(self, key: str) -> Completion | None:

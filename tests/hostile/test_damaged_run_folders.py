@@ -99,3 +99,22 @@ def test_runs_lists_the_others_when_one_run_json_is_damaged(project: Path) -> No
         assert "note:" in out.stderr and "run.json" in out.stderr
     finally:
         shutil.rmtree(runs / "broken")
+
+
+def test_a_damaged_response_cache_is_one_error_before_any_call(project: Path) -> None:
+    """A cache file that is not a database (a bad copy, a full disk) stops the run at
+    the start with the folder named (exit 4); before, every case errored (exit 1, the
+    code of a regression)."""
+    cache = project / ".llmeval" / "cache"
+    saved = project / "cache.saved"
+    shutil.copytree(cache, saved)
+    try:
+        (cache / "cache.db").write_bytes(b"not a database" * 100)
+        for args in (("run", "--no-report"), ("cache", "stats")):
+            out = llmeval(project, *args)
+            said = out.stdout + out.stderr
+            assert out.returncode == 4, (args, said)
+            assert "response cache is damaged" in said and "Traceback" not in said, said
+    finally:
+        shutil.rmtree(cache)
+        shutil.move(saved, cache)
