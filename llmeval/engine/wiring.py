@@ -119,9 +119,8 @@ class ProviderFactory:
         never imports an SDK). Those are readied together, by whichever sends first:
         the imports block the loop, and at that moment no other request is in flight
         whose timeout or latency they would eat into."""
-        cache = self._response_cache()
-        if cache is not None:
-            cache.db  # noqa: B018 -- opened now: a damaged cache is an error before any call
+        if self._cache is not None:  # a model's stack caches: open it now, so a damaged
+            self._cache.db  # noqa: B018 -- cache is one error before any call
         later = [s for s in self._stacks.values() if getattr(s, "defers_warm", False)]
         skip = {id(getattr(s, "base", None)) for s in later}
         for base in self._bases:

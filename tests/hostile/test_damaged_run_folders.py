@@ -101,20 +101,29 @@ def test_runs_lists_the_others_when_one_run_json_is_damaged(project: Path) -> No
         shutil.rmtree(runs / "broken")
 
 
-def test_a_damaged_response_cache_is_one_error_before_any_call(project: Path) -> None:
-    """A cache file that is not a database (a bad copy, a full disk) stops the run at
-    the start with the folder named (exit 4); before, every case errored (exit 1, the
-    code of a regression)."""
-    cache = project / ".llmeval" / "cache"
-    saved = project / "cache.saved"
-    shutil.copytree(cache, saved)
-    try:
-        (cache / "cache.db").write_bytes(b"not a database" * 100)
-        for args in (("run", "--no-report"), ("cache", "stats")):
-            out = llmeval(project, *args)
-            said = out.stdout + out.stderr
-            assert out.returncode == 4, (args, said)
-            assert "response cache is damaged" in said and "Traceback" not in said, said
-    finally:
-        shutil.rmtree(cache)
-        shutil.move(saved, cache)
+def test_a_damaged_response_cache_is_one_error_before_any_call(tmp_path: Path) -> None:
+    """A cache file that is not a database (a bad copy, a full disk) stops a run of an
+    API model at the start with the folder named (exit 4); before, every case errored
+    (exit 1, the code of a regression). The model's address is a closed local port:
+    nothing is sent either way."""
+    root = tmp_path / "p"
+    (root / "suites").mkdir(parents=True)
+    (root / "llmeval.yaml").write_text(
+        "models:\n  api:\n    provider: openai\n    model: gpt-4o-mini\n"
+        "    base_url: http://127.0.0.1:9/v1\ndefaults:\n  models: [api]\n"
+    )
+    (root / "suites" / "qa.yaml").write_text(
+        "name: qa\ncases:\n  - id: a\n    messages: [{role: user, content: hi}]\n"
+    )
+    cache = root / ".llmeval" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "cache.db").write_bytes(b"not a database" * 100)
+    env_key = {"OPENAI_API_KEY": "sk-test-not-a-real-key"}
+    for args in (("run", "--no-report"), ("cache", "stats")):
+        out = subprocess.run(
+            [sys.executable, "-m", "llmeval", *args], cwd=root, capture_output=True,
+            text=True, timeout=120, env={**os.environ, "CI": "1", **env_key},
+        )  # fmt: skip
+        said = out.stdout + out.stderr
+        assert out.returncode == 4, (args, said)
+        assert "response cache is damaged" in said and "Traceback" not in said, said
