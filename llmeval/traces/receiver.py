@@ -85,6 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # apps export a span per request thread at once (SimpleSpanProcessor, c=20 and up):
+    # the default backlog of 5 makes the kernel drop their connections, and an exporter
+    # that retries past its timeout loses the span
+    request_queue_size = 256
     owner: Receiver
 
 
